@@ -1,0 +1,60 @@
+# The two commands of the README, and their helpers. Each creates .venv here when needed.
+#   make report   the main job: the smoke profile end to end (what exists so far), report included
+#   make test     every test: notebooks in sync with the library, nbdev_test, pytest
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RUN_DIR ?= runs/smoke
+
+.PHONY: install test check-sync readme nbtest pytest report bench clean-venv
+
+$(STAMP): settings.ini setup.py pyproject.toml scripts/sysdeps.sh
+	bash scripts/sysdeps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	@# torch first and pinned: the CPU wheel on these machines, never the multi-GB CUDA build.
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@
+
+install: $(STAMP)
+
+# README.md is generated from nbs/index.ipynb (nbdev_readme needs Quarto, which these machines lack).
+readme: $(STAMP)
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/jupyter nbconvert --to markdown --execute nbs/index.ipynb \
+	  --output-dir . --output README --log-level WARN
+
+# CI fails when nbdev_clean, nbdev_export or the README would change a file: notebooks, library and
+# README never drift apart.
+check-sync: $(STAMP) readme
+	$(BIN)/nbdev_clean
+	$(BIN)/nbdev_export
+	@if [ -n "$$(git status --porcelain -- nbs vjepa_policy README.md)" ]; then \
+	  git status --short -- nbs vjepa_policy README.md; git --no-pager diff --stat -- nbs vjepa_policy README.md; \
+	  echo "nbdev_clean/nbdev_export/make readme changed the files above: run them and commit the result."; exit 1; \
+	else echo "nbdev sync: notebooks and library in step."; fi
+
+nbtest: $(STAMP)
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/nbdev_test --n_workers 2 --timing
+
+pytest: $(STAMP)
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python -m pytest -q -rs tests
+
+test: check-sync nbtest pytest
+
+# The main job. Until the full pipeline exists it runs phase 1a (demonstrations) at smoke
+# scale through papermill and renders the executed notebook to HTML.
+report: $(STAMP)
+	@mkdir -p $(RUN_DIR)/notebooks $(RUN_DIR)/site
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/10_demos.ipynb $(RUN_DIR)/notebooks/10_demos.ipynb \
+	  -p profile smoke -p out_dir $(RUN_DIR)/demos --cwd . --progress-bar
+	$(BIN)/jupyter nbconvert --to html --output-dir $(RUN_DIR)/site $(RUN_DIR)/notebooks/10_demos.ipynb
+	@echo "Report: $(RUN_DIR)/site/10_demos.html   metrics: $(RUN_DIR)/demos/metrics.json"
+
+bench: $(STAMP)
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python scripts/bench_demos.py
+
+clean-venv:
+	rm -rf $(VENV)

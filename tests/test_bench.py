@@ -1,0 +1,15 @@
+"""The benchmark script runs and prints its figures (tiny scale: this checks the script, not the speed)."""
+import json, subprocess
+
+
+def test_bench_demos_prints_figures(root, python, tmp_path):
+    r = subprocess.run([python, str(root/'scripts'/'bench_demos.py'), '--episodes', '2', '--steps', '10',
+                        '--size', '64', '--frames', '5', '--out', str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    for word in ('standard', 'fast', 'frames/s', 'wall time', 'on disk', 'zstd'):
+        assert word in r.stdout, word
+    b = json.loads((tmp_path/'bench.json').read_text())
+    assert {s['preset'] for s in b['render']} == {'standard', 'fast'}
+    assert b['dataset']['frames'] == 2 * 11 and b['dataset']['bytes_on_disk'] > 0
+    assert not (tmp_path/'data.zarr').exists()      # removed unless --keep
