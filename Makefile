@@ -44,17 +44,23 @@ pytest: $(STAMP)
 
 test: check-sync nbtest pytest
 
-# The main job. Until the full pipeline exists it runs phase 1a (demonstrations) at smoke
-# scale through papermill and renders the executed notebook to HTML.
+# The main job. Until the driver and the report exist it runs the phase notebooks that exist at smoke
+# scale through papermill (each stage reads the previous one's folder) and renders them to HTML.
 report: $(STAMP)
 	@mkdir -p $(RUN_DIR)/notebooks $(RUN_DIR)/site
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/10_demos.ipynb $(RUN_DIR)/notebooks/10_demos.ipynb \
 	  -p profile smoke -p out_dir $(RUN_DIR)/demos --cwd . --progress-bar
-	$(BIN)/jupyter nbconvert --to html --output-dir $(RUN_DIR)/site $(RUN_DIR)/notebooks/10_demos.ipynb
-	@echo "Report: $(RUN_DIR)/site/10_demos.html   metrics: $(RUN_DIR)/demos/metrics.json"
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/11_encode.ipynb $(RUN_DIR)/notebooks/11_encode.ipynb \
+	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p out_dir $(RUN_DIR)/encode --cwd . --progress-bar
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/14_probe.ipynb $(RUN_DIR)/notebooks/14_probe.ipynb \
+	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p encode_dir $(RUN_DIR)/encode -p out_dir $(RUN_DIR)/probe \
+	  --cwd . --progress-bar
+	$(BIN)/jupyter nbconvert --to html --output-dir $(RUN_DIR)/site $(RUN_DIR)/notebooks/*.ipynb --log-level WARN
+	@echo "Report pages: $(RUN_DIR)/site/{10_demos,11_encode,14_probe}.html   metrics: $(RUN_DIR)/*/metrics.json"
 
 bench: $(STAMP)
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python scripts/bench_demos.py
+	$(BIN)/python scripts/bench_encoders.py
 
 clean-venv:
 	rm -rf $(VENV)
