@@ -55,12 +55,19 @@ report: $(STAMP)
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/14_probe.ipynb $(RUN_DIR)/notebooks/14_probe.ipynb \
 	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p encode_dir $(RUN_DIR)/encode -p out_dir $(RUN_DIR)/probe \
 	  --cwd . --progress-bar
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/12_bc.ipynb $(RUN_DIR)/notebooks/12_bc.ipynb \
+	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p encode_dir $(RUN_DIR)/encode -p out_dir $(RUN_DIR)/bc \
+	  --cwd . --progress-bar
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/13_evaluate.ipynb $(RUN_DIR)/notebooks/13_evaluate.ipynb \
+	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p bc_dir $(RUN_DIR)/bc -p out_dir $(RUN_DIR)/evaluate \
+	  --cwd . --progress-bar
 	$(BIN)/jupyter nbconvert --to html --output-dir $(RUN_DIR)/site $(RUN_DIR)/notebooks/*.ipynb --log-level WARN
-	@echo "Report pages: $(RUN_DIR)/site/{10_demos,11_encode,14_probe}.html   metrics: $(RUN_DIR)/*/metrics.json"
+	@echo "Report pages: $(RUN_DIR)/site/*.html (the Phase 1 table: 13_evaluate.html)   metrics: $(RUN_DIR)/*/metrics.json"
 
 bench: $(STAMP)
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python scripts/bench_demos.py
 	$(BIN)/python scripts/bench_encoders.py
+	$(BIN)/python scripts/bench_bc.py
 
 clean-venv:
 	rm -rf $(VENV)
