@@ -46,25 +46,10 @@ pytest: $(STAMP)
 
 test: check-sync nbtest pytest
 
-# The main job. Until the driver and the report exist it runs the phase notebooks that exist at smoke
-# scale through papermill (each stage reads the previous one's folder) and renders them to HTML.
+# The main job: the smoke profile end to end through the driver (papermill runs every stage notebook), then
+# the report site (Quarto when installed, else the fallback renderer).
 report: $(STAMP)
-	@mkdir -p $(RUN_DIR)/notebooks $(RUN_DIR)/site
-	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/10_demos.ipynb $(RUN_DIR)/notebooks/10_demos.ipynb \
-	  -p profile smoke -p out_dir $(RUN_DIR)/demos --cwd . --progress-bar
-	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/11_encode.ipynb $(RUN_DIR)/notebooks/11_encode.ipynb \
-	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p out_dir $(RUN_DIR)/encode --cwd . --progress-bar
-	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/14_probe.ipynb $(RUN_DIR)/notebooks/14_probe.ipynb \
-	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p encode_dir $(RUN_DIR)/encode -p out_dir $(RUN_DIR)/probe \
-	  --cwd . --progress-bar
-	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/12_bc.ipynb $(RUN_DIR)/notebooks/12_bc.ipynb \
-	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p encode_dir $(RUN_DIR)/encode -p out_dir $(RUN_DIR)/bc \
-	  --cwd . --progress-bar
-	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/papermill nbs/13_evaluate.ipynb $(RUN_DIR)/notebooks/13_evaluate.ipynb \
-	  -p profile smoke -p demos_dir $(RUN_DIR)/demos -p bc_dir $(RUN_DIR)/bc -p out_dir $(RUN_DIR)/evaluate \
-	  --cwd . --progress-bar
-	$(BIN)/jupyter nbconvert --to html --output-dir $(RUN_DIR)/site $(RUN_DIR)/notebooks/*.ipynb --log-level WARN
-	@echo "Report pages: $(RUN_DIR)/site/*.html (the Phase 1 table: 13_evaluate.html)   metrics: $(RUN_DIR)/*/metrics.json"
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/vjepa-policy run --profile smoke --run-dir $(RUN_DIR)
 
 bench: $(STAMP)
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python scripts/bench_demos.py

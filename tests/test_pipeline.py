@@ -1,0 +1,49 @@
+"""The driver and the `vjepa-policy` command: a two-stage mini pipeline, reuse, --force, a failing stage, the manifest."""
+import json, subprocess
+import pytest
+
+MINI = ['--profile', 'smoke', '--stages', 'demos,encode', '--conditions', 'state', 'noise']
+
+
+def cli(root, *args):
+    return subprocess.run([str(root/'.venv'/'bin'/'vjepa-policy') if (root/'.venv'/'bin'/'vjepa-policy').exists()
+                           else 'vjepa-policy', 'run', *args], capture_output=True, text=True, cwd=root, timeout=900)
+
+
+def test_two_stage_pipeline_reuse_and_force(root, tmp_path):
+    run = tmp_path/'run'
+    r = cli(root, *MINI, '--run-dir', str(run))
+    assert r.returncode == 0, r.stderr
+    assert '[1/2] demos reacher-easy' in r.stdout and '[2/2] encode reacher-easy' in r.stdout and 'done in' in r.stdout
+    man = json.loads((run/'manifest.json').read_text())
+    assert man['status'] == 'finished' and man['profile'] == 'smoke' and man['stages'] == ['demos', 'encode']
+    assert man['versions']['mujoco'] == '3.17.0' and man['started'] and man['finished'] and man['git_commit']
+    assert man['parameters']['conditions'] == ['state', 'noise']
+    assert [x['status'] for x in man['records']] == ['ran', 'ran']
+    assert (run/'notebooks'/'reacher-easy__10_demos.ipynb').exists()
+    enc = json.loads((run/'reacher-easy'/'encode'/'metrics.json').read_text())
+    assert [x['condition'] for x in enc['rows']] == ['state', 'noise']
+
+    r = cli(root, *MINI, '--run-dir', str(run))                       # finished stages are reused
+    assert r.returncode == 0 and r.stdout.count('reused') == 2, r.stdout
+    r = cli(root, *MINI, '--run-dir', str(run), '--stages', 'encode', '--force')   # --force runs the stage again
+    assert r.returncode == 0 and 'reused' not in r.stdout and 'encode [reacher-easy]: done' in r.stdout, r.stdout
+    r = cli(root, '--profile', 'smoke', '--stages', 'encode', '--conditions', 'state', '--run-dir', str(run))
+    assert r.returncode == 0 and 'reused' not in r.stdout, r.stdout  # other parameters: the stage runs again
+
+
+def test_failing_stage_stops_with_its_notebook_and_error(root, tmp_path):
+    run = tmp_path/'run'
+    assert cli(root, *MINI, '--run-dir', str(run), '--stages', 'demos').returncode == 0
+    before = (run/'reacher-easy'/'demos'/'metrics.json').read_bytes()
+    r = cli(root, '--profile', 'smoke', '--run-dir', str(run), '--stages', 'demos', '--tasks', 'reacher-medium')
+    assert r.returncode == 1
+    assert 'reacher-medium__10_demos.ipynb' in r.stderr and "ValueError: Unknown task 'reacher-medium'" in r.stderr, r.stderr
+    assert (run/'reacher-easy'/'demos'/'metrics.json').read_bytes() == before          # earlier work intact
+    man = json.loads((run/'manifest.json').read_text())
+    assert man['status'].startswith('failed') and 'reacher-medium' in man['status']
+
+
+def test_bad_arguments_are_clear(root, tmp_path):
+    r = cli(root, '--profile', 'smoke', '--run-dir', str(tmp_path), '--stages', 'train')
+    assert r.returncode == 1 and 'Unknown stage(s)' in r.stderr

@@ -1,0 +1,56 @@
+"""The main job end to end: the smoke profile through the CLI, then its report in a real browser (headless Chromium)."""
+import json, os, shutil, subprocess
+import pytest
+
+
+def chromium():
+    "Debian's Chromium: found, or installed with apt when root; None (with the reason) where it cannot be had."
+    exe = shutil.which('chromium') or shutil.which('chromium-browser')
+    if exe: return exe, None
+    if os.geteuid() != 0: return None, 'chromium is not installed and installing it needs root (apt-get install chromium)'
+    r = subprocess.run('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium',
+                       shell=True, capture_output=True, text=True, timeout=900)
+    exe = shutil.which('chromium')
+    return (exe, None) if exe else (None, f'apt-get install chromium failed: {r.stderr[-500:]}')
+
+
+@pytest.fixture(scope='module')
+def smoke_run(root, tmp_path_factory):
+    run = tmp_path_factory.mktemp('smoke')/'run'
+    r = subprocess.run([str(root/'.venv'/'bin'/'vjepa-policy'), 'run', '--profile', 'smoke', '--run-dir', str(run)],
+                       capture_output=True, text=True, cwd=root, timeout=1500)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert f"Report: {run/'site'/'index.html'}" in r.stdout
+    return run
+
+
+def test_smoke_run_manifest_and_site(smoke_run):
+    man = json.loads((smoke_run/'manifest.json').read_text())
+    assert man['status'] == 'finished' and man['label'].startswith('smoke')
+    assert [x['stage'] for x in man['records']] == ['demos', 'encode', 'probe', 'bc', 'evaluate', 'report']
+    assert man['site']['renderer'] in ('quarto', 'fallback')
+    for stage in ('demos', 'encode', 'probe', 'bc', 'evaluate'):
+        assert (smoke_run/'reacher-easy'/stage/'metrics.json').exists(), stage
+    page = (smoke_run/'site'/'index.html').read_text()
+    assert 'SMOKE RUN' in page and 'Success rate (95% CI)' in page
+
+
+def test_report_in_headless_chromium(smoke_run):
+    exe, why = chromium()
+    if exe is None:
+        print(f'SKIPPED browser test: {why}'); pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                               '--disable-background-networking', '--disable-component-update', '--disable-sync'])
+        page = b.new_page(viewport={'width': 1200, 'height': 900})
+        page.goto((smoke_run/'site'/'index.html').as_uri()); page.wait_for_load_state('load')
+        assert page.locator('th', has_text='Success rate (95% CI)').count() == 1          # the headline table
+        assert page.locator('text=expert:jacobian').count() >= 1
+        imgs = page.eval_on_selector_all('img', 'els => els.map(e => [e.getAttribute("src").slice(0, 60), e.naturalWidth])')
+        assert len(imgs) >= 5, imgs                          # probe figure and rollout GIFs
+        assert all(w > 0 for _, w in imgs), [s for s, w in imgs if w == 0]
+        shot = smoke_run/'site'/'screenshot.png'
+        page.screenshot(path=str(shot), full_page=True)
+        b.close()
+    assert shot.stat().st_size > 10_000
