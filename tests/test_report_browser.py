@@ -54,3 +54,13 @@ def test_report_in_headless_chromium(smoke_run):
         page.screenshot(path=str(shot), full_page=True)
         b.close()
     assert shot.stat().st_size > 10_000
+
+
+def test_quarto_render(smoke_run):
+    "The Quarto path, where the binary exists (it cannot be installed on the project's CI machines)."
+    if not shutil.which('quarto'):
+        print('SKIPPED Quarto render: quarto is not on the PATH'); pytest.skip('quarto is not on the PATH')
+    from vjepa_policy.report import render_site
+    r = render_site(smoke_run)
+    assert r['renderer'] == 'quarto' and (smoke_run/'site'/'index.html').exists()
+    assert 'Success rate (95% CI)' in (smoke_run/'site'/'index.html').read_text()
