@@ -55,6 +55,7 @@ bench: $(STAMP)
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python scripts/bench_demos.py
 	$(BIN)/python scripts/bench_encoders.py
 	$(BIN)/python scripts/bench_bc.py
+	$(BIN)/python scripts/bench_sac.py
 
 clean-venv:
 	rm -rf $(VENV)

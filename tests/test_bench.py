@@ -13,3 +13,16 @@ def test_bench_demos_prints_figures(root, python, tmp_path):
     assert {s['preset'] for s in b['render']} == {'standard', 'fast'}
     assert b['dataset']['frames'] == 2 * 11 and b['dataset']['bytes_on_disk'] > 0
     assert not (tmp_path/'data.zarr').exists()      # removed unless --keep
+
+
+def test_bench_sac_prints_figures(root, python, tmp_path):
+    out = tmp_path/'sac.json'
+    r = subprocess.run([python, str(root/'scripts'/'bench_sac.py'), '--conditions', 'state', 'pixels', '--n-envs', '2',
+                        '--act-steps', '40', '--learn-steps', '8', '--batch-size', '8', '--episode-len', '20', '--out', str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for word in ('acting', 'updates', 'steps/s', 'state', 'pixels'):
+        assert word in r.stdout, word
+    b = json.loads(out.read_text())
+    assert [x['condition'] for x in b['rows']] == ['state', 'pixels']
+    assert all(x['updates'] == 8 and x['updates_per_s'] > 0 and x['acting_steps_per_s'] > 0 for x in b['rows']), b['rows']

@@ -27,12 +27,15 @@ def smoke_run(root, tmp_path_factory):
 def test_smoke_run_manifest_and_site(smoke_run):
     man = json.loads((smoke_run/'manifest.json').read_text())
     assert man['status'] == 'finished' and man['label'].startswith('smoke')
-    assert [x['stage'] for x in man['records']] == ['demos', 'encode', 'probe', 'bc', 'evaluate', 'report']
+    assert [x['stage'] for x in man['records']] == ['demos', 'encode', 'probe', 'bc', 'evaluate', 'sac', 'report']
     assert man['site']['renderer'] in ('quarto', 'fallback')
-    for stage in ('demos', 'encode', 'probe', 'bc', 'evaluate'):
+    for stage in ('demos', 'encode', 'probe', 'bc', 'evaluate', 'sac'):
         assert (smoke_run/'reacher-easy'/stage/'metrics.json').exists(), stage
     page = (smoke_run/'site'/'index.html').read_text()
     assert 'SMOKE RUN' in page and 'Success rate (95% CI)' in page
+    assert 'Phase 2 (SAC), reacher-easy: vjepa2-tiny-random' in page and 'return_mean' in page     # headline, SAC table
+    for cond in ('state', 'pixels', 'vjepa2-tiny-random'):        # every SAC run finished, with its agent saved
+        assert (smoke_run/'reacher-easy'/'sac'/cond/'seed0'/'agent.pt').exists(), cond
 
 
 def test_report_in_headless_chromium(smoke_run):
@@ -48,7 +51,7 @@ def test_report_in_headless_chromium(smoke_run):
         assert page.locator('th', has_text='Success rate (95% CI)').count() == 1          # the headline table
         assert page.locator('text=expert:jacobian').count() >= 1
         imgs = page.eval_on_selector_all('img', 'els => els.map(e => [e.getAttribute("src").slice(0, 60), e.naturalWidth])')
-        assert len(imgs) >= 5, imgs                          # probe figure and rollout GIFs
+        assert len(imgs) >= 6, imgs                          # probe figure, SAC curves and rollout GIFs
         assert all(w > 0 for _, w in imgs), [s for s, w in imgs if w == 0]
         shot = smoke_run/'site'/'screenshot.png'
         page.screenshot(path=str(shot), full_page=True)

@@ -1,0 +1,63 @@
+"""SAC speed: environment steps/s and gradient updates/s for `state`, `pixels` and a transformer encoder.
+
+Each condition runs `train_sac` twice, and the figures come from the run's own timers:
+  1. acting: `--act-steps` environment steps with random actions, no learning (stepping, rendering, encoding);
+  2. learning: `--learn-steps` steps with learning from the first step, `--utd` updates per environment step.
+Printed: acting steps/s, gradient updates/s (batch `--batch-size`), and end-to-end steps/s while learning
+(acting plus updates; start-up and evaluations excluded). The encoder runs once per step for all `--n-envs` environments.
+
+    .venv/bin/python scripts/bench_sac.py        # CPU: state, pixels, vjepa2-tiny-random, 8 envs
+    python scripts/bench_sac.py --device cuda --n-envs 32 --conditions state pixels vjepa2-random \
+        --out results/bench/sac-cuda.json        # on a GPU: ViT-L at 8x256x256 (random weights, same compute)
+"""
+import argparse, time
+import torch
+from vjepa_policy.core import write_json, package_versions
+from vjepa_policy.sac import SACConfig, train_sac, sac_encoder
+
+
+def run(cond, device, n_envs, steps, learning, utd, batch, episode_len):
+    cfg = SACConfig(total_steps=steps, n_envs=n_envs, buffer_size=max(20_000, 4 * steps), batch_size=batch,
+                    learning_starts=n_envs if learning else 10 * steps, updates_per_step=utd, episode_len=episode_len,
+                    eval_every=10 * steps, eval_episodes=1, checkpoint_every=10 * steps)
+    t0 = time.perf_counter()
+    r = train_sac('reacher-easy', sac_encoder(cond, device=device), cfg, device=device, progress=False)[-1]
+    return r, time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--conditions', nargs='+', default=['state', 'pixels', 'vjepa2-tiny-random'])
+    ap.add_argument('--device', default='cpu')
+    ap.add_argument('--n-envs', type=int, default=8)
+    ap.add_argument('--act-steps', type=int, default=1600)
+    ap.add_argument('--learn-steps', type=int, default=80)
+    ap.add_argument('--utd', type=float, default=1.0)
+    ap.add_argument('--batch-size', type=int, default=256)
+    ap.add_argument('--episode-len', type=int, default=200)
+    ap.add_argument('--out', default='results/bench/sac-cpu.json')
+    a = ap.parse_args()
+    dev = torch.device(a.device)
+    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)'
+    print(f"SAC speed on {name}: {a.n_envs} envs, batch {a.batch_size}, {a.utd} updates per env step, reacher-easy")
+    rows = []
+    for c in a.conditions:
+        r1, w1 = run(c, a.device, a.n_envs, a.act_steps, False, a.utd, a.batch_size, a.episode_len)
+        act_sps = r1['step'] / (r1['time_env'] + r1['time_encode'] + r1['time_act'])
+        r2, w2 = run(c, a.device, a.n_envs, a.learn_steps, True, a.utd, a.batch_size, a.episode_len)
+        row = dict(condition=c, acting_steps_per_s=act_sps, env_steps_per_s=r1['step'] / r1['time_env'],
+                   encode_ms_per_step=1000 * r1['time_encode'] / (r1['step'] / a.n_envs),
+                   updates_per_s=r2['updates'] / r2['time_update'], updates=r2['updates'],
+                   learning_steps_per_s=r2['step'] / sum(r2[f'time_{k}'] for k in ('act', 'env', 'encode', 'update')),
+                   wall_seconds=w1 + w2)
+        rows.append(row)
+        print(f"  {c:20s} acting {act_sps:8.1f} steps/s (env alone {row['env_steps_per_s']:.0f}, encoder "
+              f"{row['encode_ms_per_step']:.1f} ms per batched step)   updates {row['updates_per_s']:7.1f}/s   "
+              f"end to end while learning {row['learning_steps_per_s']:7.1f} steps/s", flush=True)
+    write_json(a.out, dict(device=name, n_envs=a.n_envs, batch_size=a.batch_size, utd=a.utd, act_steps=a.act_steps,
+                           learn_steps=a.learn_steps, rows=rows, versions=package_versions()))
+    print(f"  figures written to {a.out}")
+
+
+if __name__ == '__main__':
+    main()
