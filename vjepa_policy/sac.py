@@ -15,6 +15,7 @@ from tqdm import tqdm
 from .core import episode_seed, seed_everything, fingerprint, describe_mismatch, read_json, write_json, now_iso
 from .envs import VectorEnv, FrameWindow
 from .encoders import Encoder, make_encoder, pick_device
+from .evaluate import wilson_interval
 
 # %% auto #0
 __all__ = ['SACConfig', 'mlp', 'Actor', 'QNetwork', 'PixelTrunk', 'random_shift', 'PixelFrames', 'sac_encoder', 'ReplayBuffer',
@@ -120,35 +121,37 @@ class ReplayBuffer:
         self.obs = torch.zeros(self.C, n_envs, *obs_shape, dtype=obs_dtype, device=self.device)
         self.act = torch.zeros(self.C, n_envs, act_dim, device=self.device)
         self.rew = torch.zeros(self.C, n_envs, device=self.device)
-        self.has_action = torch.zeros(self.C, n_envs, dtype=torch.bool, device=self.device)
-        self.p, self.filled = 0, 0
+        self.valid = torch.zeros(self.C, dtype=torch.bool)     # per row, on the CPU: all envs write a row together
+        self.p, self.filled, self.n_valid = 0, 0, 0
 
     def put_obs(self, obs):
         "Write the observations of all envs at the current slot."
         self.obs[self.p] = torch.as_tensor(obs, device=self.device).to(self.obs.dtype)
-        self.has_action[self.p] = False
+        if self.valid[self.p]: self.valid[self.p] = False; self.n_valid -= 1
         self.filled = max(self.filled, self.p + 1)
 
     def put_step(self, action, reward):
         "Store the action taken on the current slot and its reward; move to the next slot."
         self.act[self.p] = torch.as_tensor(action, dtype=torch.float32, device=self.device)
         self.rew[self.p] = torch.as_tensor(reward, dtype=torch.float32, device=self.device)
-        self.has_action[self.p] = True
+        if not self.valid[self.p]: self.valid[self.p] = True; self.n_valid += 1
         self.p = (self.p + 1) % self.C
 
     def end_episode(self):
         "The current slot holds final observations: leave it without an action, move on."
         self.p = (self.p + 1) % self.C
 
-    def __len__(self): return int(self.has_action.sum())
+    def __len__(self): return self.n_valid * self.n
 
     def sample(self, batch_size:int, generator:torch.Generator|None=None) -> dict:
         "A batch of valid transitions, uniformly (float observations as float32, uint8 frames as they are)."
-        valid = self.has_action.flatten().nonzero().squeeze(-1)
-        if len(valid) == 0: raise RuntimeError("The replay buffer holds no transition yet.")
-        pick = valid[torch.randint(len(valid), (batch_size,), generator=generator, device='cpu').to(valid.device)]
-        i, e = pick // self.n, pick % self.n
+        if self.n_valid == 0: raise RuntimeError("The replay buffer holds no transition yet.")
+        i = torch.randint(self.filled, (batch_size,), generator=generator)
+        while not (ok := self.valid[i]).all():           # redraw the few rows without a transition (CPU only: no GPU sync)
+            bad = ~ok; i[bad] = torch.randint(self.filled, (int(bad.sum()),), generator=generator)
+        e = torch.randint(self.n, (batch_size,), generator=generator)
         j = (i + 1) % self.C
+        i, j, e = i.to(self.device), j.to(self.device), e.to(self.device)
         o, no = self.obs[i, e], self.obs[j, e]
         if o.is_floating_point(): o, no = o.float(), no.float()
         return dict(obs=o, action=self.act[i, e], reward=self.rew[i, e], next_obs=no)
@@ -156,16 +159,17 @@ class ReplayBuffer:
     def state_dict(self) -> dict:
         "The filled part of the ring, for a checkpoint."
         k = self.filled
-        return dict(obs=self.obs[:k].cpu(), act=self.act[:k].cpu(), rew=self.rew[:k].cpu(),
-                    has_action=self.has_action[:k].cpu(), p=self.p, filled=k, C=self.C, n=self.n)
+        return dict(obs=self.obs[:k].cpu(), act=self.act[:k].cpu(), rew=self.rew[:k].cpu(), valid=self.valid[:k].clone(),
+                    p=self.p, filled=k, C=self.C, n=self.n)
 
     def load_state_dict(self, s:dict):
         if (s['C'], s['n']) != (self.C, self.n) or s['obs'].shape[2:] != self.obs.shape[2:]:
             raise ValueError(f"Checkpoint buffer of {s['C']}x{s['n']} slots {tuple(s['obs'].shape[2:])} does not fit "
                              f"this buffer of {self.C}x{self.n} slots {tuple(self.obs.shape[2:])}.")
         k = s['filled']
-        for name in ('obs', 'act', 'rew', 'has_action'): getattr(self, name)[:k] = s[name].to(self.device)
-        self.p, self.filled = s['p'], k
+        for name in ('obs', 'act', 'rew'): getattr(self, name)[:k] = s[name].to(self.device)
+        self.valid[:k] = s['valid']
+        self.p, self.filled, self.n_valid = s['p'], k, int(self.valid.sum())
 
 # %% ../nbs/20_sac.ipynb #804761f0
 class SAC:
@@ -350,6 +354,7 @@ def train_sac(task:str, encoder:Encoder, cfg:SACConfig=SACConfig(), size=256, pr
                     tm['eval'] += tick() - t
                     el = time.perf_counter() - t0
                     rec = dict(task=task, condition=encoder.name, seed=cfg.seed, step=steps, success_rate=float(np.mean(r['success'])),
+                               success_ci95=list(wilson_interval(int(np.sum(r['success'])), len(r['success']))),
                                mean_return=float(np.mean(r['returns'])), returns=[float(x) for x in r['returns']],
                                train_return=float(np.mean(returns)) if returns else None, episode_len=cfg.episode_len,
                                device=str(dev), seconds=el, **{f'time_{k}' if k != 'updates' else k: v for k, v in tm.items()},
