@@ -97,9 +97,5 @@ def sac_with_modal(task:str, conditions:list[str], seeds:list[int], cfg, stage:P
         fn = sac_remote.with_options(gpu=gpu)
         curves = list(fn.map([task] * len(runs), [r[0] for r in runs], [r[1] for r in runs],
                              kwargs=dict(cfg=c, pixels_buffer=pixels_buffer)))
-        for cond, s in runs:
-            remote, local = sac_run_path(task, cond, s, c), Path(stage)/cond/f'seed{s}'
-            local.mkdir(parents=True, exist_ok=True)
-            for name in ('curve.json', 'agent.pt'):
-                with open(local/name, 'wb') as f: data_volume.read_file_into_fileobj(f'{remote}/{name}', f)
+        for cond, s in runs: _download(sac_run_path(task, cond, s, c), Path(stage)/cond/f'seed{s}')
     return [r for cv in curves for r in cv]

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
-from .core import episode_seed, seed_everything, fingerprint, describe_mismatch, read_json, write_json, now_iso
+from .core import episode_seed, seed_everything, describe_mismatch, read_json, write_json, now_iso
 from .envs import VectorEnv, FrameWindow
 from .encoders import Encoder, make_encoder, pick_device
 from .evaluate import wilson_interval
@@ -387,7 +387,7 @@ def condition_config(cfg:SACConfig, condition:str, seed:int, pixels_buffer:int=1
     return replace(cfg, seed=seed, buffer_size=min(cfg.buffer_size, pixels_buffer) if condition == 'pixels' else cfg.buffer_size)
 
 def random_floor(task:str, cfg:SACConfig, stage:Path, progress:bool=False) -> dict:
-    "The random policy on the evaluation episodes of `cfg` (as many, as long, same seeds)."
+    "The random policy on as many evaluation episodes as `cfg` asks, as long (those of the eval split's run seed 0)."
     from vjepa_policy.evaluate import RandomController, evaluate
     r = evaluate(RandomController(), task, stage, dict(condition='random'), episodes=cfg.eval_episodes,
                  n_envs=min(cfg.n_envs, cfg.eval_episodes), seed=0, episode_len=cfg.episode_len, video=0, progress=progress)
