@@ -24,7 +24,8 @@ install: $(STAMP)
 # README.md is generated from nbs/index.ipynb (nbdev_readme needs Quarto, which these machines lack).
 readme: $(STAMP)
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/jupyter nbconvert --to markdown --execute nbs/index.ipynb \
-	  --output-dir . --output README --log-level WARN
+	  --output-dir . --output README --log-level WARN \
+	  --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_input_tags remove_input
 
 # CI fails when nbdev_clean, nbdev_export or the README would change a file: notebooks, library and
 # README never drift apart.

@@ -10,7 +10,7 @@ import argparse, time
 import numpy as np
 import torch
 from vjepa_policy.bc import BCConfig, train_bc
-from vjepa_policy.core import write_json, package_versions
+from vjepa_policy.core import write_json, provenance, stage_settings
 
 
 def main():
@@ -18,14 +18,14 @@ def main():
     ap.add_argument('--pairs', type=int, default=100_000)
     ap.add_argument('--dim', type=int, default=1024)
     ap.add_argument('--epochs', type=int, default=50)
-    ap.add_argument('--batch-size', type=int, default=BCConfig.batch_size)
+    ap.add_argument('--batch-size', type=int, default=512)
     ap.add_argument('--out', default='results/bench/bc-cpu.json')
     a = ap.parse_args()
     rng = np.random.default_rng(0)
     X = rng.standard_normal((a.pairs, a.dim), dtype=np.float32)
     actions = np.tanh(X[:, :2] + 0.1 * rng.standard_normal((a.pairs, 2))).astype(np.float32)
     pairs = dict(X=X, actions=actions, episode=np.arange(a.pairs) // 200)
-    cfg = BCConfig(epochs=a.epochs, batch_size=a.batch_size)
+    cfg = stage_settings('bc', 'paper', dict(epochs=a.epochs, batch_size=a.batch_size))
     print(f"BC: {a.pairs} pairs x {a.dim}-d, {a.epochs} epochs, batch {cfg.batch_size}, torch threads {torch.get_num_threads()}")
     t0 = time.perf_counter()
     _, h = train_bc(pairs, cfg, progress=True)
@@ -33,7 +33,7 @@ def main():
     print(f"  wall time {wall:.1f} s (training loop {h['seconds']:.1f} s)   target for 100k x 1024-d x 50 epochs: <= 60 s")
     print(f"  {h['train_pairs'] * a.epochs / h['seconds']:.0f} pairs/s; final train loss {h['train_loss'][-1]:.4f}, val {h['val_loss'][-1]:.4f}")
     write_json(a.out, dict(pairs=a.pairs, dim=a.dim, epochs=a.epochs, batch_size=cfg.batch_size, wall_seconds=wall,
-                           train_seconds=h['seconds'], threads=torch.get_num_threads(), versions=package_versions()))
+                           train_seconds=h['seconds'], threads=torch.get_num_threads(), provenance=provenance()))
     print(f"  figures written to {a.out}")
 
 

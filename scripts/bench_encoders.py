@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from transformers import VJEPA2Config
-from vjepa_policy.core import write_json, package_versions
+from vjepa_policy.core import write_json, provenance
 from vjepa_policy.encoders import (VJEPA2Encoder, Dinov2Encoder, DINOV2_LARGE, pick_device, default_dtype,
                                    vjepa2_clip_flops, dinov2_frame_flops, save_tiny_models, tiny_vjepa2_config,
                                    tiny_dinov2_config)
@@ -87,7 +87,7 @@ def main():
         if cuda: torch.cuda.empty_cache(); torch.cuda.reset_peak_memory_stats(device)
     out = Path(a.out or f"results/bench/encoders-{'cuda' if cuda else 'cpu'}.json")
     write_json(out, dict(device=name, dtype=str(dtype), matmul_flops_per_second=peak, iters=iters,
-                         compiled=a.compile, rows=rows, versions=package_versions()))
+                         compiled=a.compile, rows=rows, provenance=provenance()))
     print(f"figures written to {out}")
 
 

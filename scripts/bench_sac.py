@@ -12,14 +12,14 @@ Printed: acting steps/s, gradient updates/s (batch `--batch-size`), and end-to-e
 """
 import argparse, time
 import torch
-from vjepa_policy.core import write_json, package_versions
+from vjepa_policy.core import write_json, provenance
 from vjepa_policy.sac import SACConfig, train_sac, sac_encoder
 
 
 def run(cond, device, n_envs, steps, learning, utd, batch, episode_len):
-    cfg = SACConfig(total_steps=steps, n_envs=n_envs, buffer_size=max(20_000, 4 * steps), batch_size=batch,
-                    learning_starts=n_envs if learning else 10 * steps, updates_per_step=utd, episode_len=episode_len,
-                    eval_every=10 * steps, eval_episodes=1, checkpoint_every=10 * steps)
+    cfg = SACConfig(conditions=[cond], seeds=[0], total_steps=steps, n_envs=n_envs, buffer_size=max(20_000, 4 * steps),
+                    batch_size=batch, learning_starts=n_envs if learning else 10 * steps, updates_per_step=utd,
+                    episode_len=episode_len, eval_every=10 * steps, eval_episodes=1, checkpoint_every=10 * steps)
     t0 = time.perf_counter()
     r = train_sac('reacher-easy', sac_encoder(cond, device=device), cfg, device=device, progress=False)[-1]
     return r, time.perf_counter() - t0
@@ -35,7 +35,7 @@ def main():
     ap.add_argument('--utd', type=float, default=1.0)
     ap.add_argument('--batch-size', type=int, default=256)
     ap.add_argument('--episode-len', type=int, default=200)
-    ap.add_argument('--out', default='results/bench/sac-cpu.json')
+    ap.add_argument('--out', default='results/bench/sac-cpu.json', help='JSON file of the figures (with their provenance)')
     a = ap.parse_args()
     dev = torch.device(a.device)
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)'
@@ -55,7 +55,7 @@ def main():
               f"{row['encode_ms_per_step']:.1f} ms per batched step)   updates {row['updates_per_s']:7.1f}/s   "
               f"end to end while learning {row['learning_steps_per_s']:7.1f} steps/s", flush=True)
     write_json(a.out, dict(device=name, n_envs=a.n_envs, batch_size=a.batch_size, utd=a.utd, act_steps=a.act_steps,
-                           learn_steps=a.learn_steps, rows=rows, versions=package_versions()))
+                           learn_steps=a.learn_steps, rows=rows, provenance=provenance()))
     print(f"  figures written to {a.out}")
 
 

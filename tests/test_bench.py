@@ -3,8 +3,8 @@ import json, subprocess
 
 
 def test_bench_demos_prints_figures(root, python, tmp_path):
-    r = subprocess.run([python, str(root/'scripts'/'bench_demos.py'), '--episodes', '2', '--steps', '10',
-                        '--size', '64', '--frames', '5', '--out', str(tmp_path)],
+    r = subprocess.run([python, str(root/'scripts'/'bench_demos.py'), '--episodes', '2', '--episode-len', '10',
+                        '--size', '64', '--frames', '5', '--work', str(tmp_path), '--out', str(tmp_path/'bench.json')],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     for word in ('standard', 'fast', 'frames/s', 'wall time', 'on disk', 'zstd'):
@@ -13,6 +13,7 @@ def test_bench_demos_prints_figures(root, python, tmp_path):
     assert {s['preset'] for s in b['render']} == {'standard', 'fast'}
     assert b['dataset']['frames'] == 2 * 11 and b['dataset']['bytes_on_disk'] > 0
     assert not (tmp_path/'data.zarr').exists()      # removed unless --keep
+    assert b['provenance']['commit'] and b['provenance']['command'].endswith('bench.json')
 
 
 def test_bench_sac_prints_figures(root, python, tmp_path):

@@ -6,9 +6,9 @@ from vjepa_policy.core import episode_seed
 from vjepa_policy.demos import DemoConfig, DemoDataset, generate_demos
 from vjepa_policy.envs import Env
 
-CFG = dict(episodes=12, steps=150, size=64)   # ~0.3 s an episode: room to kill mid-run
+CFG = dict(task='reacher-easy', episodes=12, episode_len=150, size=64, expert='jacobian', workers=2)   # ~0.3 s an episode
 SCRIPT = ("import sys; from vjepa_policy.demos import DemoConfig, generate_demos; "
-          f"generate_demos(DemoConfig(**{CFG!r}), sys.argv[1], workers=2, progress=False)")
+          f"generate_demos(DemoConfig(**{CFG!r}), sys.argv[1], progress=False)")
 
 
 def completed(path):
@@ -25,11 +25,11 @@ def test_killed_generation_resumes(tmp_path):
     before = completed(path)
     assert 3 <= before < CFG['episodes'], f"kill landed at {before} episodes: test needs a mid-run kill"
 
-    st = generate_demos(DemoConfig(**CFG), path, workers=2, progress=False)
+    st = generate_demos(DemoConfig(**CFG), path, progress=False)
     assert st['reused_episodes'] == before and st['new_episodes'] == CFG['episodes'] - before
     ds = DemoDataset(path)
     assert len(ds) == CFG['episodes']
-    env = Env('reacher-easy', size=CFG['size'], episode_len=CFG['steps'])
+    env = Env('reacher-easy', size=CFG['size'], episode_len=CFG['episode_len'])
     for e in range(CFG['episodes']):                   # every episode starts where its seed says
         np.testing.assert_array_equal(ds.frames(e)[0], env.reset(episode_seed('demo', 0, e)).frame)
         assert ds.array('actions')[e].any()

@@ -4,7 +4,7 @@ import papermill as pm
 import pytest
 from vjepa_policy.demos import DemoDataset
 
-PARAMS = dict(profile='smoke', episodes=3, steps=10, size=64, workers=2)
+PARAMS = dict(profile='smoke', settings=dict(episodes=3, episode_len=10, size=64, workers=2))
 
 
 def run_stage(root, tmp_path, name, **over):
@@ -20,7 +20,7 @@ def test_stage_writes_dataset_and_metrics(root, tmp_path):
     assert m['stage'] == 'demos' and m['profile'] == 'smoke'
     (r,) = m['rows']
     assert (r['task'], r['condition'], r['seed']) == ('reacher-easy', 'expert:jacobian', 0)
-    assert (r['episodes'], r['steps'], r['transitions'], r['size']) == (3, 10, 30, 64)
+    assert (r['episodes'], r['episode_len'], r['transitions'], r['size']) == (3, 10, 30, 64)
     for k in ('expert_success_rate', 'bytes_on_disk', 'frames_per_second', 'seconds'):
         assert r[k] is not None and r[k] >= 0, k
     assert r['bytes_on_disk'] > 0 and m['call']['new_episodes'] == 3
@@ -35,8 +35,9 @@ def test_stage_writes_dataset_and_metrics(root, tmp_path):
 
 def test_stage_refuses_other_parameters(root, tmp_path):
     run_stage(root, tmp_path, 'first')
-    with pytest.raises(pm.PapermillExecutionError, match='made with other parameters'):
-        run_stage(root, tmp_path, 'other', size=48)
+    other = dict(PARAMS['settings'], size=48)
+    with pytest.raises(pm.PapermillExecutionError, match='made with other settings'):
+        run_stage(root, tmp_path, 'other', settings=other)
     # --force regenerates
-    m, _ = run_stage(root, tmp_path, 'forced', size=48, force=True)
+    m, _ = run_stage(root, tmp_path, 'forced', settings=other, force=True)
     assert m['rows'][0]['size'] == 48 and m['call']['new_episodes'] == 3

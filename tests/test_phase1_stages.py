@@ -17,8 +17,8 @@ def metrics(path): return json.loads((path/'metrics.json').read_text())
 def test_phase1_chain(root, tmp_path):
     demos, enc, probe = tmp_path/'demos', tmp_path/'encode', tmp_path/'probe'
     bc, ev = tmp_path/'bc', tmp_path/'evaluate'
-    run(root, tmp_path, '10_demos.ipynb', out_dir=str(demos), episodes=8, steps=50, size=64)
-    run(root, tmp_path, '11_encode.ipynb', demos_dir=str(demos), out_dir=str(enc), conditions=CONDS)
+    run(root, tmp_path, '10_demos.ipynb', out_dir=str(demos), settings=dict(episodes=8, episode_len=50, size=64))
+    run(root, tmp_path, '11_encode.ipynb', demos_dir=str(demos), out_dir=str(enc), settings=dict(conditions=CONDS))
     m = metrics(enc)
     assert [r['condition'] for r in m['rows']] == CONDS
     assert all(r['clips'] == 8 * 51 and r['clips_per_second'] > 0 for r in m['rows'])
@@ -27,21 +27,21 @@ def test_phase1_chain(root, tmp_path):
     assert sorted(p.name for p in enc.glob('*.zarr')) == sorted(f'{c}.zarr' for c in CONDS)
 
     # the same inputs again: every store is reused, nothing encoded
-    run(root, tmp_path, '11_encode.ipynb', demos_dir=str(demos), out_dir=str(enc), conditions=CONDS)
+    run(root, tmp_path, '11_encode.ipynb', demos_dir=str(demos), out_dir=str(enc), settings=dict(conditions=CONDS))
     assert all(r['clips'] == 0 and r['reused_episodes'] == 8 for r in metrics(enc)['rows'])
 
-    run(root, tmp_path, '14_probe.ipynb', demos_dir=str(demos), encode_dir=str(enc), out_dir=str(probe), test_fraction=0.25)
+    run(root, tmp_path, '14_probe.ipynb', demos_dir=str(demos), encode_dir=str(enc), out_dir=str(probe), settings=dict(test_fraction=0.25))
     r2 = {(r['condition'], r['target']): r['r2'] for r in metrics(probe)['rows']}
     assert len(r2) == 4 * 4
     assert r2['state', 'finger_to_target'] > 0.95 and r2['state', 'joints'] > 0.95
     assert max(v for (c, _), v in r2.items() if c == 'noise') < 0.1
 
-    run(root, tmp_path, '12_bc.ipynb', demos_dir=str(demos), encode_dir=str(enc), out_dir=str(bc), epochs=5)
+    run(root, tmp_path, '12_bc.ipynb', demos_dir=str(demos), encode_dir=str(enc), out_dir=str(bc), settings=dict(epochs=5))
     rows = metrics(bc)['rows']
     assert sorted(r['condition'] for r in rows) == sorted(CONDS) and all(r['epochs'] == 5 for r in rows)
     assert all((bc/c/'seed0.pt').exists() for c in CONDS)
 
-    run(root, tmp_path, '13_evaluate.ipynb', demos_dir=str(demos), bc_dir=str(bc), out_dir=str(ev), episodes=4, n_envs=4)
+    run(root, tmp_path, '13_evaluate.ipynb', demos_dir=str(demos), bc_dir=str(bc), out_dir=str(ev), settings=dict(episodes=4, n_envs=4))
     rows = metrics(ev)['rows']
     conds = {(r['condition'], r['seed']) for r in rows}
     assert {(c, 0) for c in CONDS} | {(c, 'all') for c in CONDS} <= conds

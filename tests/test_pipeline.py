@@ -18,7 +18,7 @@ def test_two_stage_pipeline_reuse_and_force(root, tmp_path):
     man = json.loads((run/'manifest.json').read_text())
     assert man['status'] == 'finished' and man['profile'] == 'smoke' and man['stages'] == ['demos', 'encode']
     assert man['versions']['mujoco'] == '3.17.0' and man['started'] and man['finished'] and man['git_commit']
-    assert man['parameters']['conditions'] == ['state', 'noise']
+    assert man['parameters']['encode']['conditions'] == ['state', 'noise'] == man['parameters']['bc']['conditions']
     assert [x['status'] for x in man['records']] == ['ran', 'ran']
     assert (run/'notebooks'/'reacher-easy__10_demos.ipynb').exists()
     enc = json.loads((run/'reacher-easy'/'encode'/'metrics.json').read_text())
@@ -36,12 +36,25 @@ def test_failing_stage_stops_with_its_notebook_and_error(root, tmp_path):
     run = tmp_path/'run'
     assert cli(root, *MINI, '--run-dir', str(run), '--stages', 'demos').returncode == 0
     before = (run/'reacher-easy'/'demos'/'metrics.json').read_bytes()
-    r = cli(root, '--profile', 'smoke', '--run-dir', str(run), '--stages', 'demos', '--tasks', 'reacher-medium')
+    # a notebook that fails (a frame size the renderer refuses): the run stops, naming the notebook and the error
+    r = cli(root, '--profile', 'smoke', '--run-dir', str(run), '--stages', 'demos', '--set', 'demos.size=4',
+            '--tasks', 'reacher-hard')
     assert r.returncode == 1
-    assert 'reacher-medium__10_demos.ipynb' in r.stderr and "ValueError: Unknown task 'reacher-medium'" in r.stderr, r.stderr
+    assert 'reacher-hard__10_demos.ipynb' in r.stderr and 'Bad frame size 4' in r.stderr, r.stderr
     assert (run/'reacher-easy'/'demos'/'metrics.json').read_bytes() == before          # earlier work intact
     man = json.loads((run/'manifest.json').read_text())
-    assert man['status'].startswith('failed') and 'reacher-medium' in man['status']
+    assert man['status'].startswith('failed') and 'reacher-hard' in man['status']
+
+
+def test_unknown_task_condition_or_key_refused_before_any_stage(root, tmp_path):
+    run = tmp_path/'run'
+    for args, msg in [(['--tasks', 'reacher-medium'], "Unknown task 'reacher-medium'"),
+                      (['--conditions', 'vjepa3'], 'Unknown condition(s)'),
+                      (['--set', 'demos.episode=3'], 'valid keys are task, episodes'),
+                      (['--set', 'sac.total_steps=lots'], 'sac.total_steps')]:
+        r = cli(root, '--profile', 'smoke', '--run-dir', str(run), *args)
+        assert r.returncode == 1 and msg in r.stderr, (args, r.stderr)
+        assert not (run/'notebooks').exists()                               # nothing ran
 
 
 def test_bad_arguments_are_clear(root, tmp_path):

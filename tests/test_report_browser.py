@@ -33,7 +33,10 @@ def test_smoke_run_manifest_and_site(smoke_run):
         assert (smoke_run/'reacher-easy'/stage/'metrics.json').exists(), stage
     page = (smoke_run/'site'/'index.html').read_text()
     assert 'SMOKE RUN' in page and 'Success rate (95% CI)' in page
-    assert 'Phase 2 (SAC), reacher-easy: vjepa2-tiny-random' in page and 'return_mean' in page     # headline, SAC table
+    assert 'Phase 2 (SAC), reacher-easy: vjepa2-tiny-random' in page and 'return_min' in page      # headline, SAC table
+    for nb in ('10_demos', '11_encode', '14_probe', '12_bc', '13_evaluate', '20_sac'):   # a results page per stage notebook
+        assert (smoke_run/'site'/'pages'/f'reacher-easy__{nb}.html').exists(), nb
+        assert (smoke_run/'site'/'notebooks'/f'reacher-easy__{nb}.ipynb').exists(), nb
     for cond in ('state', 'pixels', 'vjepa2-tiny-random'):        # every SAC run finished, with its agent saved
         assert (smoke_run/'reacher-easy'/'sac'/cond/'seed0'/'agent.pt').exists(), cond
 

@@ -5,8 +5,8 @@ import torch
 from vjepa_policy.encoders import make_encoder
 from vjepa_policy.sac import SACConfig, train_sac
 
-CFG = dict(total_steps=2000, n_envs=4, buffer_size=20_000, learning_starts=400, episode_len=50, eval_every=1000,
-           eval_episodes=4, batch_size=32, checkpoint_every=200)
+CFG = dict(conditions=['state'], seeds=[0], total_steps=2000, n_envs=4, buffer_size=20_000, learning_starts=400, episode_len=50,
+           eval_every=1000, eval_episodes=4, batch_size=32, checkpoint_every=200)
 SCRIPT = ("import sys; from vjepa_policy.sac import SACConfig, train_sac; from vjepa_policy.encoders import make_encoder; "
           f"train_sac('reacher-easy', make_encoder('state'), SACConfig(**{CFG!r}), run_dir=sys.argv[1], progress=False)")
 

@@ -5,38 +5,50 @@
 # %% ../nbs/12_bc.ipynb #e192e4e7
 from __future__ import annotations
 import time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
-from .core import fingerprint, describe_mismatch, seed_everything, now_iso
-from .demos import DatasetError
+from .core import (Settings, stage_settings, fingerprint, open_or_refuse, seed_everything, now_iso,
+                               save_torch, load_torch)
 from .encode import Embeddings
+from .encoders import CONDITIONS
 
 # %% auto #0
-__all__ = ['BCConfig', 'BCPolicy', 'split_by_episode', 'train_bc', 'save_policy', 'load_policy', 'train_policies']
+__all__ = ['BCConfig', 'mlp', 'BCPolicy', 'split_by_episode', 'train_bc', 'save_policy', 'load_policy', 'train_policies']
 
 # %% ../nbs/12_bc.ipynb #f45c79d2
-@dataclass(frozen=True)
-class BCConfig:
-    hidden: tuple = (256, 64)     # hidden widths of the MLP (the plan's 256 -> 64)
-    epochs: int = 50              # passes over the training pairs
+@dataclass(frozen=True, kw_only=True)
+class BCConfig(Settings):
+    conditions: list[str]         # encoder conditions to train on (one embeddings store each)
+    seeds: list[int]              # training seeds: one policy per (condition, seed)
+    epochs: int                   # passes over the training pairs (the plan: 50)
+    hidden: tuple[int, ...] = (256, 64)  # hidden widths of the MLP (the plan's 256 -> 64)
     batch_size: int = 512         # pairs per Adam step (512: 100k x 1024-d x 50 epochs in ~35 s on 2 CPU cores)
     lr: float = 1e-3              # Adam learning rate
     weight_decay: float = 0.0     # Adam weight decay
     val_fraction: float = 0.1     # share of episodes held out for validation (at least one episode)
-    seed: int = 0                 # training seed: initialisation, split, minibatch order
+    seed: int = 0                 # training seed of one policy: initialisation, split, minibatch order
+    not_key = ('conditions', 'seeds')
+
+    def __post_init__(self):
+        bad = [c for c in self.conditions if c not in CONDITIONS]
+        if bad: raise ValueError(f"Unknown condition(s) {bad}: choose from {', '.join(CONDITIONS)}.")
+
+def mlp(i:int, hidden, o:int) -> nn.Sequential:
+    "Linear layers i -> hidden... -> o with ReLU between them (behaviour cloning's policy, SAC's actor and critics)."
+    dims, layers = (i, *hidden), []
+    for a, b in zip(dims[:-1], dims[1:]): layers += [nn.Linear(a, b), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(dims[-1], o))
 
 class BCPolicy(nn.Module):
     "MLP on normalised embeddings: in_dim -> hidden... -> act_dim, ReLU between layers."
     def __init__(self, in_dim:int, act_dim:int, hidden=(256, 64)):
         super().__init__()
-        dims, layers = (in_dim, *hidden), []
-        for a, b in zip(dims[:-1], dims[1:]): layers += [nn.Linear(a, b), nn.ReLU()]
-        self.net = nn.Sequential(*layers, nn.Linear(dims[-1], act_dim))
+        self.net = mlp(in_dim, hidden, act_dim)
         self.register_buffer('mu', torch.zeros(in_dim)); self.register_buffer('sd', torch.ones(in_dim))
         self.in_dim, self.act_dim = in_dim, act_dim
 
@@ -58,7 +70,7 @@ def split_by_episode(episodes:np.ndarray, val_fraction:float, seed:int) -> tuple
     val = np.isin(episodes, val_ids)
     return ~val, val
 
-def train_bc(pairs:dict, cfg:BCConfig=BCConfig(), progress:bool=True, desc:str='bc') -> tuple[BCPolicy, dict]:
+def train_bc(pairs:dict, cfg:BCConfig, progress:bool=True, desc:str='bc') -> tuple[BCPolicy, dict]:
     "Train a BC policy on `pairs` (X, actions, episode); returns (policy, history)."
     seed_everything(cfg.seed)
     tr, va = split_by_episode(pairs['episode'], cfg.val_fraction, cfg.seed)
@@ -85,44 +97,37 @@ def train_bc(pairs:dict, cfg:BCConfig=BCConfig(), progress:bool=True, desc:str='
 
 # %% ../nbs/12_bc.ipynb #b3107b59
 def save_policy(path, pol:BCPolicy, cfg:BCConfig, spec:dict, history:dict, condition:str, task:str):
-    "Write a checkpoint (atomically) with the config and inputs that made it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    key = fingerprint(dict(bc=asdict(cfg), embeddings=spec))
-    tmp = path.with_suffix('.tmp')
-    torch.save(dict(state_dict=pol.state_dict(), in_dim=pol.in_dim, act_dim=pol.act_dim, config=asdict(cfg), spec=spec,
-                    key=key, history=history, condition=condition, task=task, saved=now_iso()), tmp)
-    tmp.replace(path)
+    "Write a checkpoint (atomically) with the settings and inputs that made it."
+    inputs = dict(bc=cfg.key(), embeddings=spec)
+    save_torch(path, dict(state_dict=pol.state_dict(), in_dim=pol.in_dim, act_dim=pol.act_dim, config=asdict(cfg),
+                          spec=spec, inputs=inputs, key=fingerprint(inputs), history=history, condition=condition,
+                          task=task, saved=now_iso()))
 
 def load_policy(path) -> tuple[BCPolicy, dict]:
     "(policy, checkpoint metadata) from `path`."
-    ck = torch.load(path, map_location='cpu', weights_only=False)
+    ck = load_torch(path)
     pol = BCPolicy(ck['in_dim'], ck['act_dim'], tuple(ck['config']['hidden']))
     pol.load_state_dict(ck.pop('state_dict'))
     return pol.eval(), ck
 
-def train_policies(encode_dir, demos_path, conditions, seeds, cfg:BCConfig=BCConfig(), out_dir='bc',
-                   force:bool=False, progress:bool=True) -> list[dict]:
-    "Train (or reuse) a policy per (condition, seed) from `encode_dir/<condition>.zarr`; one metrics record each."
+def train_policies(encode_dir, demos_path, cfg:BCConfig, out_dir, force:bool=False, progress:bool=True) -> list[dict]:
+    "Train (or reuse) a policy per (condition, seed) of `cfg` from `encode_dir/<condition>.zarr`; one record each."
     rows = []
-    for c in conditions:
+    for c in cfg.conditions:
         emb = Embeddings(Path(encode_dir)/f'{c}.zarr', demos_path)
         spec, pairs = emb.g.attrs['spec'], None
-        for s in seeds:
-            run = BCConfig(**{**asdict(cfg), 'seed': s})
+        for s in cfg.seeds:
+            run = replace(cfg, seed=s)
             path = Path(out_dir)/c/f'seed{s}.pt'
-            key = fingerprint(dict(bc=asdict(run), embeddings=spec))
-            if path.exists() and not force:
-                _, ck = load_policy(path)
-                if ck['key'] != key:
-                    raise DatasetError(f"The policy at {path} was trained from other inputs:\n"
-                                       f"{describe_mismatch(dict(bc=ck['config'], embeddings=ck['spec']), dict(bc=asdict(run), embeddings=spec))}\n"
-                                       "Use another folder, or force=True (--force) to train again.")
-                h, reused = ck['history'], True
+            reused = open_or_refuse(path, dict(bc=run.key(), embeddings=spec), lambda p: load_policy(p)[1]['inputs'],
+                                    force, 'a policy')
+            if reused: h = load_policy(path)[1]['history']
             else:
                 pairs = pairs if pairs is not None else emb.pairs()
                 pol, h = train_bc(pairs, run, progress, desc=f"bc {c} seed {s}")
-                save_policy(path, pol, run, spec, h, c, emb.ds.config.task); reused = False
+                save_policy(path, pol, run, spec, h, c, emb.ds.config.task)
             rows.append(dict(task=emb.ds.config.task, condition=c, seed=s, train_loss=h['train_loss'][-1],
                              val_loss=h['val_loss'][-1], epochs=len(h['epoch']), seconds=h['seconds'],
-                             train_pairs=h['train_pairs'], val_pairs=h['val_pairs'], reused=reused, checkpoint=str(path)))
+                             train_pairs=h['train_pairs'], val_pairs=h['val_pairs'], reused=reused, checkpoint=str(path),
+                             train_curve=h['train_loss'], val_curve=h['val_loss']))
     return rows

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_demos.ipynb #ad5ec9ef
 from __future__ import annotations
-import time, shutil
+import time
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, asdict
@@ -13,12 +13,12 @@ import numpy as np
 import mujoco
 import zarr
 from tqdm import tqdm   # text bars: they work in terminals, notebooks and papermill outputs alike
-from .core import episode_seed, fingerprint, describe_mismatch, dir_bytes, write_metrics, now_iso
+from .core import Settings, OutputError, episode_seed, fingerprint, open_or_refuse, dir_bytes, now_iso
 from .envs import Env, episode_windows, window_indices, task_info
 
 # %% auto #0
-__all__ = ['EXPERTS', 'EXPERT_DOMAINS', 'FORMAT', 'jacobian_expert', 'p_controller_expert', 'get_expert', 'expert_action',
-           'expert_success', 'DemoConfig', 'DatasetError', 'open_store', 'generate_demos', 'DemoDataset',
+__all__ = ['EXPERTS', 'EXPERT_DOMAINS', 'FORMAT', 'jacobian_expert', 'p_controller_expert', 'expert_tasks', 'get_expert',
+           'expert_action', 'expert_success', 'DemoConfig', 'open_store', 'generate_demos', 'DemoDataset',
            'demo_metrics']
 
 # %% ../nbs/10_demos.ipynb #359fbc0f
@@ -45,11 +45,16 @@ def p_controller_expert(physics, kp:float=10., kd:float=1.) -> np.ndarray:
 EXPERTS = {'jacobian': jacobian_expert, 'p-controller': p_controller_expert}
 EXPERT_DOMAINS = {'jacobian': ('reacher',), 'p-controller': ('reacher',)}
 
+def expert_tasks(name:str) -> list[str]:
+    "The tasks expert `name` drives."
+    from vjepa_policy.envs import all_tasks
+    return [t for t in all_tasks() if t.split('-')[0] in EXPERT_DOMAINS[name]]
+
 def get_expert(name:str, task:str):
     "The expert `name` for `task`, as a function physics -> action."
     if name not in EXPERTS: raise ValueError(f"Unknown expert {name!r}: choose one of {sorted(EXPERTS)}.")
     if task.split('-')[0] not in EXPERT_DOMAINS[name]:
-        raise ValueError(f"Expert {name!r} drives {EXPERT_DOMAINS[name]} tasks only, not {task!r}.")
+        raise ValueError(f"Unknown task {task!r} for expert {name!r}: it drives {', '.join(expert_tasks(name))}.")
     return EXPERTS[name]
 
 def expert_action(env:Env, name:str) -> np.ndarray:
@@ -57,9 +62,9 @@ def expert_action(env:Env, name:str) -> np.ndarray:
     return get_expert(name, env.task)(env.physics)
 
 # %% ../nbs/10_demos.ipynb #e92774ed
-def expert_success(task:str, expert:str, episodes:int=50, steps:int=200, seed:int=0, split:str='eval') -> np.ndarray:
+def expert_success(task:str, expert:str, episodes:int=50, episode_len:int=200, seed:int=0, split:str='eval') -> np.ndarray:
     "Per-episode success of `expert` on `task`, without rendering (seeds from `split`)."
-    env, act = Env(task, episode_len=steps, render=False), get_expert(expert, task)
+    env, act = Env(task, episode_len=episode_len, render=False), get_expert(expert, task)
     out = []
     for i in range(episodes):
         s = env.reset(episode_seed(split, seed, i))
@@ -68,41 +73,40 @@ def expert_success(task:str, expert:str, episodes:int=50, steps:int=200, seed:in
     return np.array(out)
 
 # %% ../nbs/10_demos.ipynb #4d4e87db
-FORMAT = 'vjepa_policy.demos/2'   # 2: info/joints
+FORMAT = 'vjepa_policy.demos/3'   # 2: info/joints; 3: `episode_len` (was `steps`)
 
-@dataclass(frozen=True)
-class DemoConfig:
-    task: str = 'reacher-easy'    # dm_control task, 'domain-task'
-    episodes: int = 500           # number of episodes
-    steps: int = 200              # control steps per episode (200 as in the plan; 1000 is DMC's standard)
-    size: int = 256               # frame height and width, pixels
+@dataclass(frozen=True, kw_only=True)
+class DemoConfig(Settings):
+    task: str                     # dm_control task, 'domain-task'
+    episodes: int                 # number of episodes
+    episode_len: int              # control steps per episode (200 as in the plan; 1000 is DMC's standard)
+    size: int                     # frame height and width, pixels
+    expert: str                   # 'jacobian' or 'p-controller'
+    workers: int                  # worker processes that render (not in the key: any number makes the same data)
     preset: str = 'fast'          # render preset: 'fast' or 'standard'
     camera: int = 0               # camera id
-    expert: str = 'jacobian'      # 'jacobian' or 'p-controller'
     seed: int = 0                 # run seed: episode i is reset with episode_seed('demo', seed, i)
     frames_chunk: int = 50        # frames per compressed chunk along time
     zstd_level: int = 3           # zstd compression level of the frames
+    not_key = ('workers',)
 
     def __post_init__(self):
         # task, size and preset are checked when the first environment is made; the cheap checks are here
-        if self.episodes < 1 or self.steps < 1: raise ValueError("episodes and steps must be >= 1.")
+        if self.episodes < 1 or self.episode_len < 1: raise ValueError("episodes and episode_len must be >= 1.")
         get_expert(self.expert, self.task)
 
 # %% ../nbs/10_demos.ipynb #bae2dbf0
-class DatasetError(RuntimeError):
-    "A dataset that cannot be used as asked: mismatched, incomplete or corrupt."
-
 _EP_CHUNK = 25
 
 def _spec(cfg:DemoConfig) -> dict:
     "Shapes of the per-step arrays, read off one environment."
-    env = Env(cfg.task, size=cfg.size, preset=cfg.preset, episode_len=cfg.steps, camera=cfg.camera, render=False)
+    env = Env(cfg.task, size=cfg.size, preset=cfg.preset, episode_len=cfg.episode_len, camera=cfg.camera, render=False)
     env.reset(0)
     info = {k: int(np.size(v)) for k, v in task_info(cfg.task, env.physics).items()}
     return dict(A=env.action_dim, D=env.obs_dim, S=env.state_dim, info=info, obs_keys=env.obs_keys, control_dt=env.control_dt)
 
 def _create(path:Path, cfg:DemoConfig) -> zarr.Group:
-    sp, E, L, H = _spec(cfg), cfg.episodes, cfg.steps, cfg.size
+    sp, E, L, H = _spec(cfg), cfg.episodes, cfg.episode_len, cfg.size
     g = zarr.open_group(str(path), mode='w')
     ch = lambda *rest: (min(_EP_CHUNK, E),) + rest
     g.create_array('frames', shape=(E, L + 1, H, H, 3), chunks=(1, min(cfg.frames_chunk, L + 1), H, H, 3), dtype='uint8',
@@ -117,29 +121,25 @@ def _create(path:Path, cfg:DemoConfig) -> zarr.Group:
         info.create_array(k, shape=(E, L + 1, n), chunks=ch(L + 1, n), dtype='float32', fill_value=0)
     for k, dt in [('seed', 'int64'), ('success', 'bool'), ('returns', 'float32'), ('complete', 'bool')]:
         g.create_array(k, shape=(E,), chunks=(E,), dtype=dt, fill_value=0)
-    g.attrs.update(format=FORMAT, config=asdict(cfg), key=fingerprint(asdict(cfg)), created=now_iso(),
+    g.attrs.update(format=FORMAT, config=asdict(cfg), key=fingerprint(cfg.key()), created=now_iso(),
                    obs_keys=sp['obs_keys'], control_dt=sp['control_dt'], generation_seconds=0.0, frames_rendered=0)
     return g
 
 def _open(path:Path, mode='r') -> zarr.Group:
     try: g = zarr.open_group(str(path), mode=mode)
     except Exception as e:
-        raise DatasetError(f"{path} is not a demonstration dataset ({type(e).__name__}: {e}).") from e
+        raise OutputError(f"{path} is not a demonstration dataset ({type(e).__name__}: {e}).") from e
     if g.attrs.get('format') != FORMAT:
-        raise DatasetError(f"{path} is not a demonstration dataset of format {FORMAT} (found {g.attrs.get('format')!r}).")
+        raise OutputError(f"{path} is not a demonstration dataset of format {FORMAT} (found {g.attrs.get('format')!r}): "
+                          "make it again with this version (force=True, --force).")
     return g
 
 def open_store(path, cfg:DemoConfig, force:bool=False) -> zarr.Group:
-    "The store at `path` for `cfg`: created if absent (or `force`), reused if it matches, refused if not."
+    "The store at `path` for `cfg`: created if absent (or `force`), reused if its key matches, refused if not."
     path = Path(path)
-    if force and path.exists(): shutil.rmtree(path)
-    if not path.exists(): return _create(path, cfg)
-    g = _open(path, mode='r+')
-    found = g.attrs['config']
-    if found != asdict(cfg):
-        raise DatasetError(f"The dataset at {path} was made with other parameters:\n{describe_mismatch(found, asdict(cfg))}\n"
-                           f"Use another path, or pass force=True (--force) to delete it and start again.")
-    return g
+    read_key = lambda p: DemoConfig(**_open(p).attrs['config']).key()
+    if open_or_refuse(path, cfg.key(), read_key, force, 'a demonstration dataset'): return _open(path, mode='r+')
+    return _create(path, cfg)
 
 # %% ../nbs/10_demos.ipynb #066f022c
 _WORKER = {}
@@ -149,7 +149,7 @@ def _demo_episode(path:str, cfg:dict, e:int) -> dict:
     c = DemoConfig(**cfg)
     key = (path, fingerprint(cfg))
     if _WORKER.get('key') != key:
-        _WORKER.update(key=key, env=Env(c.task, size=c.size, preset=c.preset, episode_len=c.steps, camera=c.camera),
+        _WORKER.update(key=key, env=Env(c.task, size=c.size, preset=c.preset, episode_len=c.episode_len, camera=c.camera),
                        # zarr's default scans every chunk for fill values before writing it, which costs several
                        # times the zstd compression itself; frames are never empty, so skip the scan
                        frames=zarr.open_array(str(Path(path)/'frames'), mode='r+').with_config({'write_empty_chunks': True}))
@@ -203,9 +203,9 @@ def _episodes(path:str, cfgd:dict, todo:list[int], workers:int):
         finally:
             for f in futs: f.cancel()
 
-def generate_demos(cfg:DemoConfig, path, workers:int=2, force:bool=False, verify:bool=False,
-                   max_new_episodes:int|None=None, progress:bool=True) -> dict:
-    "Generate (or resume, or reuse) the demonstration dataset of `cfg` at `path`; returns this call's figures."
+def generate_demos(cfg:DemoConfig, path, force:bool=False, verify:bool=False, max_new_episodes:int|None=None,
+                   progress:bool=True) -> dict:
+    "Generate (or resume, or reuse) the dataset of `cfg` at `path` with `cfg.workers` processes; this call's figures."
     g = open_store(path, cfg, force)
     repaired = _verify(g) if verify else []
     missing = _incomplete(g)
@@ -214,15 +214,15 @@ def generate_demos(cfg:DemoConfig, path, workers:int=2, force:bool=False, verify
                unit='ep', disable=not progress or not todo)
     t0, new = time.perf_counter(), 0
     try:
-        for r in _episodes(str(path), asdict(cfg), todo, workers):
+        for r in _episodes(str(path), asdict(cfg), todo, cfg.workers):
             _commit(g, r); new += 1; bar.update()
     finally:
         bar.close()
         secs = time.perf_counter() - t0
         g.attrs.update(generation_seconds=g.attrs['generation_seconds'] + (secs if todo else 0.0),
-                       frames_rendered=g.attrs['frames_rendered'] + new * (cfg.steps + 1))
+                       frames_rendered=g.attrs['frames_rendered'] + new * (cfg.episode_len + 1))
     return dict(new_episodes=new, reused_episodes=cfg.episodes - len(missing), repaired=repaired,
-                seconds=secs, frames_per_second=new * (cfg.steps + 1) / secs if new else None)
+                seconds=secs, frames_per_second=new * (cfg.episode_len + 1) / secs if new else None)
 
 # %% ../nbs/10_demos.ipynb #e559df77
 class DemoDataset:
@@ -233,14 +233,14 @@ class DemoDataset:
         complete = self.g['complete'][:]
         self.episodes = [int(e) for e in np.flatnonzero(complete)]
         if not complete.all() and not allow_partial:
-            raise DatasetError(f"The dataset at {path} is incomplete: {complete.sum()} of {complete.size} episodes. "
+            raise OutputError(f"The dataset at {path} is incomplete: {complete.sum()} of {complete.size} episodes. "
                                f"Resume it with generate_demos (the same parameters), or open it with allow_partial=True.")
 
     def __len__(self): return len(self.episodes)
     def __repr__(self): return f"DemoDataset({str(self.path)!r}, {len(self)} episodes, {self.config})"
 
     def _check(self, e:int) -> int:
-        if e not in self.episodes: raise DatasetError(f"Episode {e} of {self.path} is not complete (or does not exist).")
+        if e not in self.episodes: raise OutputError(f"Episode {e} of {self.path} is not complete (or does not exist).")
         return int(e)
 
     def frames(self, e:int) -> np.ndarray:
@@ -248,7 +248,7 @@ class DemoDataset:
         e = self._check(e)
         try: return self.g['frames'][e]
         except Exception as err:
-            raise DatasetError(f"Episode {e} of {self.path} cannot be read ({type(err).__name__}: {err}). "
+            raise OutputError(f"Episode {e} of {self.path} cannot be read ({type(err).__name__}: {err}). "
                                "Run generate_demos(..., verify=True) to redo broken episodes.") from err
 
     def windows(self, e:int, T:int=8) -> np.ndarray:
@@ -274,8 +274,8 @@ def demo_metrics(path) -> dict:
     ds = DemoDataset(path)
     c, a = ds.config, ds.g.attrs
     secs = a['generation_seconds']
-    return dict(task=c.task, condition=f'expert:{c.expert}', seed=c.seed, episodes=len(ds), steps=c.steps,
-                transitions=len(ds) * c.steps, size=c.size, preset=c.preset,
+    return dict(task=c.task, condition=f'expert:{c.expert}', seed=c.seed, episodes=len(ds), episode_len=c.episode_len,
+                transitions=len(ds) * c.episode_len, size=c.size, preset=c.preset,
                 expert_success_rate=float(ds.array('success').mean()),
                 mean_return=float(ds.array('returns').mean()),
                 bytes_on_disk=dir_bytes(path), seconds=secs,

@@ -4,39 +4,38 @@
 
 # %% ../nbs/11_encode.ipynb #6ddceb29
 from __future__ import annotations
-import shutil, time
+import time
+from dataclasses import dataclass, asdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 import torch
 import zarr
 from tqdm import tqdm
-from .core import fingerprint, describe_mismatch, write_metrics, now_iso
-from .demos import DemoDataset, DatasetError
-from .encoders import Encoder, make_encoder
+from .core import Settings, OutputError, stage_settings, fingerprint, open_or_refuse, now_iso
+from .demos import DemoDataset
+from .encoders import Encoder, make_encoder, CONDITIONS
 
 # %% auto #0
-__all__ = ['EMB_FORMAT', 'embedding_spec', 'open_embeddings', 'encode_dataset', 'Embeddings']
+__all__ = ['EMB_FORMAT', 'BACKENDS', 'embedding_spec', 'open_embeddings', 'encode_dataset', 'Embeddings', 'EncodeConfig',
+           'encode_conditions']
 
 # %% ../nbs/11_encode.ipynb #70afaa61
-EMB_FORMAT = 'vjepa_policy.embeddings/1'
+EMB_FORMAT = 'vjepa_policy.embeddings/2'      # 2: the dataset's configuration as its key (without `workers`)
 
 def embedding_spec(ds:DemoDataset, encoder:Encoder, T:int) -> dict:
     "What identifies an embeddings store: the dataset, the encoder, the window length."
-    return dict(dataset=ds.g.attrs['key'], dataset_config=ds.g.attrs['config'], encoder=encoder.key(), T=T)
+    return dict(dataset=ds.g.attrs['key'], dataset_config=ds.config.key(), encoder=encoder.key(), T=T)
+
+def _open_emb(path, mode='r') -> zarr.Group:
+    g = zarr.open_group(str(path), mode=mode)
+    if g.attrs.get('format') != EMB_FORMAT:
+        raise OutputError(f"{path} is not an embeddings store of format {EMB_FORMAT}: encode again (force=True, --force).")
+    return g
 
 def open_embeddings(path, spec:dict, shape:tuple, force:bool=False) -> zarr.Group:
     "The store at `path` for `spec`: created if absent (or `force`), reused if its spec matches, refused if not."
-    path = Path(path)
-    if force and path.exists(): shutil.rmtree(path)
-    if path.exists():
-        g = zarr.open_group(str(path), mode='r+')
-        if g.attrs.get('format') != EMB_FORMAT: raise DatasetError(f"{path} is not an embeddings store.")
-        if g.attrs['key'] != fingerprint(spec):
-            found = {k: g.attrs['spec'].get(k) for k in spec}
-            raise DatasetError(f"The embeddings at {path} were made from other inputs:\n{describe_mismatch(found, spec)}\n"
-                               "Use another path, or force=True (--force) to delete them and encode again.")
-        return g
+    if open_or_refuse(path, spec, lambda p: _open_emb(p).attrs['spec'], force, 'embeddings'): return _open_emb(path, 'r+')
     g = zarr.open_group(str(path), mode='w')
     E, L1, D = shape
     g.create_array('emb', shape=shape, chunks=(1, L1, D), dtype='float16', fill_value=0)
@@ -57,7 +56,7 @@ def encode_dataset(ds_path, encoder:Encoder, out_path, T:int=8, batch_size:int=6
     ds = DemoDataset(ds_path)
     encoder.bind(ds.config.task, ds.g.attrs['obs_keys'])
     obs = ds.array('obs') if encoder.needs != 'frames' else None   # noise only needs the episode length
-    L1 = ds.config.steps + 1
+    L1 = ds.config.episode_len + 1
     g = open_embeddings(out_path, embedding_spec(ds, encoder, T), (ds.config.episodes, L1, encoder.dim), force)
     todo = [e for e in ds.episodes if not g['complete'][e]]
     pos = {e: i for i, e in enumerate(ds.episodes)}
@@ -89,13 +88,12 @@ def encode_dataset(ds_path, encoder:Encoder, out_path, T:int=8, batch_size:int=6
 class Embeddings:
     "A complete embeddings store, aligned with its demonstration dataset."
     def __init__(self, path, ds_path):
-        self.path, self.g, self.ds = Path(path), zarr.open_group(str(path), mode='r'), DemoDataset(ds_path)
-        if self.g.attrs.get('format') != EMB_FORMAT: raise DatasetError(f"{path} is not an embeddings store.")
+        self.path, self.g, self.ds = Path(path), _open_emb(path), DemoDataset(ds_path)
         if self.g.attrs['spec']['dataset'] != self.ds.g.attrs['key']:
-            raise DatasetError(f"The embeddings at {path} were not made from the dataset at {ds_path}.")
+            raise OutputError(f"The embeddings at {path} were not made from the dataset at {ds_path}.")
         done = self.g['complete'][:]
         missing = [e for e in self.ds.episodes if not done[e]]
-        if missing: raise DatasetError(f"The embeddings at {path} lack {len(missing)} episodes: resume encode_dataset.")
+        if missing: raise OutputError(f"The embeddings at {path} lack {len(missing)} episodes: resume encode_dataset.")
         self.name = self.g.attrs['spec']['encoder']['name']
 
     def observations(self) -> np.ndarray:
@@ -108,3 +106,29 @@ class Embeddings:
         E, L, D = X.shape
         return dict(X=X.reshape(E * L, D), actions=self.ds.array('actions').reshape(E * L, -1),
                     episode=np.repeat(self.ds.episodes, L), step=np.tile(np.arange(L), E))
+
+# %% ../nbs/11_encode.ipynb #8269401c
+BACKENDS = ('local', 'modal')
+
+@dataclass(frozen=True, kw_only=True)
+class EncodeConfig(Settings):
+    conditions: list[str]          # encoder conditions (see `encoders.CONDITIONS`)
+    batch_size: int                # windows per encoder call
+    T: int = 8                     # frames per window
+    backend: str = 'local'         # 'local', or 'modal' (Modal GPUs; needs a token)
+    gpu: str = 'A10G'              # Modal GPU type
+    not_key = ('conditions', 'batch_size', 'backend', 'gpu')
+
+    def __post_init__(self):
+        bad = [c for c in self.conditions if c not in CONDITIONS]
+        if bad: raise ValueError(f"Unknown condition(s) {bad}: choose from {', '.join(CONDITIONS)}.")
+        if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
+
+def encode_conditions(demos_path, cfg:EncodeConfig, stage, force:bool=False, progress:bool=True) -> list[dict]:
+    "Encode the dataset at `demos_path` with every condition of `cfg` into `stage/<condition>.zarr`; a record each."
+    stage = Path(stage)
+    if cfg.backend == 'modal':
+        from vjepa_policy.modal_app import encode_with_modal
+        return encode_with_modal(demos_path, cfg.conditions, stage, gpu=cfg.gpu, batch_size=cfg.batch_size, force=force)
+    return [encode_dataset(demos_path, make_encoder(c), stage/f'{c}.zarr', T=cfg.T, batch_size=cfg.batch_size, force=force,
+                           progress=progress) for c in cfg.conditions]

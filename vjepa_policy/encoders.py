@@ -4,13 +4,16 @@
 
 # %% ../nbs/02_encoders.ipynb #2a549a10
 from __future__ import annotations
-import hashlib, os, shutil, tempfile
+import hashlib, os, shutil, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from .envs import episode_windows, window_indices
+
+# transformers imports tqdm.auto, which warns in every Jupyter kernel without ipywidgets (our bars are text bars)
+warnings.filterwarnings('ignore', message='IProgress not found')
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'CONDITIONS', 'pick_device',

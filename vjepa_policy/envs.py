@@ -4,9 +4,10 @@
 
 # %% ../nbs/01_envs.ipynb #02a452a2
 from __future__ import annotations
-import os, sys, time, traceback, importlib
+import os, sys, traceback
 import multiprocessing as mp
 from multiprocessing import shared_memory
+from pkgutil import resolve_name
 from typing import NamedTuple
 import numpy as np
 
@@ -233,13 +234,6 @@ class VecStep(NamedTuple):
     success: np.ndarray      # (n,) bool
     t: int
 
-def _resolve(path:str):
-    "The object at 'module:attr.attr'."
-    mod, name = path.split(':')
-    obj = importlib.import_module(mod)
-    for a in name.split('.'): obj = getattr(obj, a)
-    return obj
-
 def _worker_fn():
     "The worker, by its module path: spawned processes import it (a notebook's own definition cannot be pickled)."
     from vjepa_policy.envs import _vec_worker
@@ -259,7 +253,7 @@ def _vec_worker(conn, shm_name, shape, idx, env_kwargs):
             cmd, arg = conn.recv()
             if cmd == 'close': break
             if cmd == 'call':
-                fn = _resolve(arg[0])
+                fn = resolve_name(arg[0])
                 conn.send(('ok', [fn(e, *arg[1]) for e in envs])); continue
             if cmd == 'render':
                 for e in envs: e.render_frames = bool(arg) and shm is not None

@@ -4,18 +4,20 @@
 
 # %% ../nbs/13_evaluate.ipynb #21269399
 from __future__ import annotations
-import json, time
+import time
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 from tqdm import tqdm
-from .core import episode_seed, fingerprint, describe_mismatch, read_json, write_json
+from .core import (Settings, OutputError, stage_settings, episode_seed, open_or_refuse, describe_mismatch,
+                               read_json, write_json, json_roundtrip)
 from .envs import VectorEnv, FrameWindow
-from .demos import DatasetError, EXPERTS
+from .demos import DemoDataset, EXPERTS, EXPERT_DOMAINS
 from .encoders import Encoder, make_encoder
 
 # %% auto #0
-__all__ = ['NOTES', 'ORDER', 'wilson_interval', 'bootstrap_ci', 'PolicyController', 'ExpertController', 'RandomController',
-           'rollout', 'evaluate', 'summarise', 'aggregate', 'phase1_table', 'table_caption']
+__all__ = ['wilson_interval', 'bootstrap_ci', 'PolicyController', 'ExpertController', 'RandomController', 'rollout',
+           'run_episodes', 'evaluate', 'summarise', 'aggregate', 'EvalConfig', 'evaluate_policies']
 
 # %% ../nbs/13_evaluate.ipynb #18f085e6
 def wilson_interval(k:int, n:int, z:float=1.96) -> tuple[float, float]:
@@ -74,6 +76,16 @@ def rollout(venv:VectorEnv, ctrl, seeds, T:int=8, record:int=0) -> dict:
     return dict(success=v.success.astype(bool), returns=ret, time_in_target=inside / v.t, video=video)
 
 # %% ../nbs/13_evaluate.ipynb #a694b1c2
+def run_episodes(venv:VectorEnv, ctrl, seed:int, start:int, stop:int, T:int=8, video:int=0):
+    "Episodes `start`..`stop`-1 of the `eval` split (run seed `seed`) in chunks of `venv.n`: yields (first, results)."
+    for i in range(start, stop, venv.n):
+        r = rollout(venv, ctrl, [episode_seed('eval', seed, j) for j in range(i, i + venv.n)], T,
+                    record=min(video, venv.n) if i == 0 else 0)
+        k = min(venv.n, stop - i)
+        yield i, dict({f: r[f][:k].tolist() for f in ('success', 'returns', 'time_in_target')}, video=r['video'])
+        if venv.rendering and ctrl.needs != 'frames': venv.set_render(False)   # the frames were for the video only
+
+# %% ../nbs/13_evaluate.ipynb #0bad1762
 def _gif(video:list, path:Path, every:int=2, tile:int=128):
     "Tile the recorded environments side by side, downscaled, into an animated GIF."
     from PIL import Image
@@ -89,31 +101,24 @@ def evaluate(ctrl, task:str, out_dir, key:dict, episodes:int=100, n_envs:int=10,
              size=256, preset:str='fast', T:int=8, workers:int|None=None, video:int=4, force:bool=False,
              progress:bool=True) -> dict:
     "Roll out `ctrl` on `episodes` evaluation episodes (resumably); returns the per-episode results."
-    out = Path(out_dir)/'rollouts'/f"{ctrl.name.replace(':', '-')}.json"
-    key = json.loads(json.dumps(dict(key, task=task, episodes=episodes, seed=seed, episode_len=episode_len, size=size,
-                                     preset=preset, T=T)))       # as it reads back from the file (tuples become lists)
+    name = ctrl.name.replace(':', '-')
+    out = Path(out_dir)/'rollouts'/f"{name}.json"
+    key = json_roundtrip(dict(key, task=task, episodes=episodes, seed=seed, episode_len=episode_len, size=size,
+                              preset=preset, T=T))
     done = dict(key=key, success=[], returns=[], time_in_target=[], seconds=0.0)
-    if out.exists() and not force:
-        done = read_json(out)
-        if done['key'] != key:
-            raise DatasetError(f"The rollouts at {out} were made for other inputs:\n{describe_mismatch(done['key'], key)}\n"
-                               "Use another folder, or force=True (--force) to evaluate again.")
+    if open_or_refuse(out, key, lambda p: read_json(p)['key'], force, 'rollouts'): done = read_json(out)
     start = len(done['success'])
     if start < episodes:
-        render = ctrl.needs == 'frames' or (video and start == 0)
+        render = ctrl.needs == 'frames' or bool(video and start == 0)
         with VectorEnv(task, n_envs, workers=workers, size=size, preset=preset, episode_len=episode_len, render=render) as venv:
-            if isinstance(ctrl, PolicyController): ctrl.encoder.bind(task, venv.obs_keys)
+            if getattr(ctrl, 'encoder', None) is not None: ctrl.encoder.bind(task, venv.obs_keys)
             bar = tqdm(total=episodes, initial=start, desc=f"eval {ctrl.name}", unit='ep', disable=not progress)
-            for i in range(start, episodes, n_envs):
-                if render and ctrl.needs != 'frames' and i > 0: venv.set_render(False)   # frames were for the video only
-                t0 = time.perf_counter()
-                seeds = [episode_seed('eval', seed, j) for j in range(i, i + n_envs)]
-                r = rollout(venv, ctrl, seeds, T, record=min(video, n_envs) if i == 0 else 0)
-                if r['video']: _gif(r['video'], Path(out_dir)/'videos'/f"{task}-{ctrl.name.replace(':', '-')}.gif")
-                k = min(n_envs, episodes - i)       # the last chunk may run more envs than episodes are left
-                for f in ('success', 'returns', 'time_in_target'): done[f] += r[f][:k].tolist()
-                done['seconds'] += time.perf_counter() - t0
-                write_json(out, done); bar.update(k)
+            t0 = time.perf_counter()
+            for i, r in run_episodes(venv, ctrl, seed, start, episodes, T, video if render else 0):
+                if r['video']: _gif(r['video'], Path(out_dir)/'videos'/f"{task}-{name}.gif")
+                for f in ('success', 'returns', 'time_in_target'): done[f] += r[f]
+                done['seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
+                write_json(out, done); bar.update(len(r['success']))
             bar.close()
     return done
 
@@ -137,40 +142,36 @@ def aggregate(results:list[dict], task:str, condition:str) -> dict:
                 episode_len=results[0]['key']['episode_len'], seconds=sum(r['seconds'] for r in results))
 
 # %% ../nbs/13_evaluate.ipynb #0282ac55
-NOTES = {
-    'vjepa2': 'frozen V-JEPA 2 (pretrained), mean-pooled',
-    'vjepa2-random': "V-JEPA 2 architecture, random weights (one reading of the plan's random-embedding baseline)",
-    'dinov2': 'frozen DINOv2 (pretrained), CLS of the last 2 frames',
-    'noise': "information-free Gaussian vectors (the other reading of the random-embedding baseline)",
-    'state': 'proprioception and target vector (angles as cos, sin)',
-    'vjepa2-tiny-random': 'smoke stand-in for V-JEPA 2: tiny, random weights',
-    'dinov2-tiny-random': 'smoke stand-in for DINOv2: tiny, random weights',
-    'expert:jacobian': 'scripted expert from internal state (upper bound)',
-    'expert:p-controller': "the plan's P-controller expert",
-    'random': 'uniform random actions (lower bound)',
-}
-ORDER = ['vjepa2', 'vjepa2-tiny-random', 'vjepa2-random', 'dinov2', 'dinov2-tiny-random', 'noise', 'state',
-         'expert:jacobian', 'expert:p-controller', 'random']
+@dataclass(frozen=True, kw_only=True)
+class EvalConfig(Settings):
+    episodes: int                  # rollouts per policy (the plan: 100)
+    n_envs: int                    # environments stepped together
+    experts: list[str]|None = None # experts evaluated as upper bounds; None: every expert that drives the task
+    video: int = 4                 # environments recorded into a GIF for each condition's seed-0 policy
+    workers: int|None = None       # worker processes of the environments; None: one per core
+    seed: int = 0                  # run seed of the evaluation episodes (episode_seed('eval', seed, i))
+    not_key = ('n_envs', 'video', 'workers')
 
-def phase1_table(rows:list[dict]):
-    "The Phase 1 table (a DataFrame) from evaluation records: aggregates for policies, single runs for the rest."
-    import pandas as pd
-    keep = [r for r in rows if r['seed'] == 'all' or r['condition'] in ('random',) or r['condition'].startswith('expert:')]
-    out = []
-    for r in sorted(keep, key=lambda r: (r['task'], ORDER.index(r['condition']) if r['condition'] in ORDER else 99)):
-        lo, hi = r['success_ci95']
-        seeds = f"{r['seeds']} seeds, " if r['seed'] == 'all' else ''
-        out.append({'Task': r['task'], 'Condition': r['condition'],
-                    'Success rate (95% CI)': f"{r['success_rate']:.0%} ({lo:.0%}-{hi:.0%})",
-                    'Mean reward': round(r['mean_return'], 1),
-                    'Notes': f"{NOTES.get(r['condition'], '')} [{seeds}{r['episodes']} rollouts]"})
-    return pd.DataFrame(out)
-
-def table_caption(rows:list[dict], profile:str) -> str:
-    "What the table's numbers are: episode length, rollouts, seeds, and the smoke label."
-    L = sorted({r['episode_len'] for r in rows}); n = sorted({r['episodes'] for r in rows if r['seed'] != 'all'})
-    seeds = sorted({r['seeds'] for r in rows if r['seed'] == 'all'})
-    s = (f"Episodes of {'/'.join(map(str, L))} control steps ({', '.join(map(str, n))} rollouts per policy, "
-         f"{'/'.join(map(str, seeds)) or 1} training seed(s)); success = finger inside the target at the final step; "
-         f"mean reward = return per episode (reward 1 per step inside the target).")
-    return ("SMOKE RUN: tiny random models and few episodes; this checks the pipeline, not the science. " + s) if profile == 'smoke' else s
+def evaluate_policies(bc_dir, demos_path, cfg:EvalConfig, stage, force:bool=False, progress:bool=True) -> list[dict]:
+    "Evaluate every policy under `bc_dir`, the experts and the random policy; the stage's metrics records."
+    ds = DemoDataset(demos_path)                 # opened once: its config and observation layout serve every policy
+    dc, obs_keys = ds.config, ds.g.attrs['obs_keys']
+    kw = dict(task=dc.task, out_dir=stage, episodes=cfg.episodes, n_envs=cfg.n_envs, seed=cfg.seed,
+              episode_len=dc.episode_len, size=dc.size, preset=dc.preset, workers=cfg.workers, force=force, progress=progress)
+    rows, by_cond = [], {}
+    for ck_path in sorted(Path(bc_dir).glob('*/seed*.pt')):
+        from vjepa_policy.bc import load_policy
+        pol, ck = load_policy(ck_path)
+        enc = make_encoder(ck['condition']).bind(dc.task, obs_keys)
+        if enc.key() != ck['spec']['encoder']:
+            raise OutputError(f"The encoder built for {ck['condition']} differs from the one that made {ck_path}'s training "
+                              f"embeddings:\n{describe_mismatch(ck['spec']['encoder'], enc.key())}")
+        seed = ck['config']['seed']
+        res = evaluate(PolicyController(enc, pol, f"{ck['condition']}-seed{seed}"), key=dict(policy=ck['key']),
+                       video=cfg.video if seed == 0 else 0, **kw)
+        rows.append(summarise(res, dc.task, ck['condition'], seed)); by_cond.setdefault(ck['condition'], []).append(res)
+    rows += [aggregate(rs, dc.task, c) for c, rs in by_cond.items()]
+    experts = cfg.experts if cfg.experts is not None else [x for x in EXPERTS if dc.task.split('-')[0] in EXPERT_DOMAINS[x]]
+    for ctrl in [ExpertController(x) for x in experts] + [RandomController()]:
+        rows.append(summarise(evaluate(ctrl, key={}, video=cfg.video, **kw), dc.task, ctrl.name, 0))
+    return rows

@@ -43,22 +43,22 @@ def encode_remote(dataset:str, condition:str, out:str, batch_size:int=64, force:
     return row
 
 # %% ../nbs/98_modal.ipynb #d3676c4b
-def sac_run_path(task:str, condition:str, seed:int, cfg:dict) -> str:
-    "Where one SAC run lives, relative to the Volume's root."
+def sac_run_path(task:str, condition:str, run_cfg) -> str:
+    "Where one SAC run (settings `run_cfg`, from `sac.condition_config`) lives, relative to the Volume's root."
     from vjepa_policy.core import fingerprint
-    return f"sac/{task}/{fingerprint(cfg)}/{condition}/seed{seed}"
+    return f"sac/{task}/{fingerprint(run_cfg.key())}/{condition}/seed{run_cfg.seed}"
 
 @app.function(image=image, gpu='A10G', volumes={DATA_ROOT: data_volume, HF_CACHE: hf_volume}, timeout=24 * 3600,
               retries=2)
-def sac_remote(task:str, condition:str, seed:int, cfg:dict, root:str=DATA_ROOT, pixels_buffer:int=100_000) -> list[dict]:
+def sac_remote(task:str, condition:str, seed:int, cfg:dict, root:str=DATA_ROOT) -> list[dict]:
     "Train one SAC run (resuming its checkpoint if there is one); returns its evaluation curve."
+    from vjepa_policy.core import make_settings
     from vjepa_policy.sac import SACConfig, train_sac, sac_encoder, condition_config
-    c = condition_config(SACConfig(**dict(cfg, hidden=tuple(cfg['hidden']))), condition, seed, pixels_buffer)
+    c = condition_config(make_settings(SACConfig, cfg, 'sac'), condition, seed)
     remote = not modal.is_local()
     def log(ev):
         if remote and 'checkpoint' in ev: data_volume.commit()
-    curve = train_sac(task, sac_encoder(condition), c, progress=False, log=log,
-                      run_dir=Path(root)/sac_run_path(task, condition, seed, cfg))
+    curve = train_sac(task, sac_encoder(condition), c, progress=False, log=log, run_dir=Path(root)/sac_run_path(task, condition, c))
     if remote: data_volume.commit()
     return curve
 
@@ -87,15 +87,14 @@ def encode_with_modal(data:Path, conditions:list[str], stage:Path, gpu:str='A10G
     return rows
 
 # %% ../nbs/98_modal.ipynb #a61180a5
-def sac_with_modal(task:str, conditions:list[str], seeds:list[int], cfg, stage:Path, gpu:str='A10G',
-                   pixels_buffer:int=100_000) -> list[dict]:
-    "Every (condition, seed) of `task` as its own Modal GPU container; returns the curves' records."
+def sac_with_modal(task:str, cfg, stage:Path, gpu:str|None=None) -> list[dict]:
+    "Every (condition, seed) of `cfg` on `task` as its own Modal GPU container; returns the curves' records."
     from dataclasses import asdict
-    c = asdict(cfg)
-    runs = [(cond, s) for cond in conditions for s in seeds]
+    from vjepa_policy.sac import condition_config
+    runs = [(cond, s) for cond in cfg.conditions for s in cfg.seeds]
     with modal.enable_output(), app.run():
-        fn = sac_remote.with_options(gpu=gpu)
-        curves = list(fn.map([task] * len(runs), [r[0] for r in runs], [r[1] for r in runs],
-                             kwargs=dict(cfg=c, pixels_buffer=pixels_buffer)))
-        for cond, s in runs: _download(sac_run_path(task, cond, s, c), Path(stage)/cond/f'seed{s}')
+        fn = sac_remote.with_options(gpu=gpu or cfg.gpu)
+        curves = list(fn.map([task] * len(runs), [r[0] for r in runs], [r[1] for r in runs], kwargs=dict(cfg=asdict(cfg))))
+        for cond, s in runs:
+            _download(sac_run_path(task, cond, condition_config(cfg, cond, s)), Path(stage)/cond/f'seed{s}')
     return [r for cv in curves for r in cv]

@@ -5,13 +5,15 @@
 # %% ../nbs/99_pipeline.ipynb #82323495
 from __future__ import annotations
 import argparse, sys, time
-from dataclasses import dataclass
+from dataclasses import dataclass, asdict
 from pathlib import Path
-from .core import get_profile, fingerprint, read_json, write_json, now_iso, package_versions, git_commit
+from .core import (PROFILES, STAGE_SETTINGS, SettingsError, OutputError, get_profile, stage_settings,
+                               parse_overrides, fingerprint, read_json, write_json, now_iso, package_versions, git_commit)
 
 # %% auto #0
-__all__ = ['STAGES', 'STAGE_NAMES', 'SKIP_FLAGS', 'Stage', 'select_stages', 'stage_dir', 'notebook_parameters',
-           'stage_parameters', 'runnable_copy', 'StageError', 'run_stage', 'run_pipeline', 'main']
+__all__ = ['STAGES', 'STAGE_NAMES', 'SKIP_FLAGS', 'SHORTHANDS', 'Stage', 'select_stages', 'stage_dir', 'notebook_parameters',
+           'stage_parameters', 'resolve_settings', 'upstream_for', 'runnable_copy', 'StageError', 'run_stage',
+           'run_pipeline', 'cli_overrides', 'main']
 
 # %% ../nbs/99_pipeline.ipynb #4cf42442
 @dataclass(frozen=True)
@@ -46,20 +48,50 @@ def stage_dir(run_dir:Path, stage:Stage, task:str|None) -> Path:
 
 def notebook_parameters(nb_path:Path) -> set[str]:
     "Names the notebook's `parameters` cell declares."
-    import nbformat, ast
-    nb = nbformat.read(str(nb_path), as_version=4)
-    cell = next((c for c in nb.cells if 'parameters' in c.metadata.get('tags', [])), None)
-    if cell is None: raise ValueError(f"{nb_path} has no cell tagged 'parameters'.")
-    return {t.id for n in ast.parse(cell.source).body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    import papermill as pm
+    names = set(pm.inspect_notebook(str(nb_path)))
+    if not names: raise ValueError(f"{nb_path} has no cell tagged 'parameters'.")
+    return names
 
-def stage_parameters(stage:Stage, run_dir:Path, task:str|None, profile:str, overrides:dict, declared:set) -> dict:
-    "The parameters papermill injects into `stage`'s notebook."
-    p = dict(profile=profile, out_dir=str(stage_dir(run_dir, stage, task)))
-    if stage.per_task and 'task' in declared: p['task'] = task
+def stage_parameters(stage:Stage, run_dir:Path, task:str|None, profile:str, overrides:dict, declared:set,
+                     force:bool=False) -> dict:
+    "The parameters papermill injects into `stage`'s notebook; `overrides` is {stage: {key: value}}."
+    p = dict(profile=profile, out_dir=str(stage_dir(run_dir, stage, task)), settings=overrides.get(stage.name, {}))
+    if stage.per_task: p['task'] = task
     for up in stage.upstream: p[f'{up}_dir'] = str(stage_dir(run_dir, next(s for s in STAGES if s.name == up), task))
     if not stage.per_task: p['run_dir'] = str(run_dir)
-    p.update({k: v for k, v in overrides.items() if v is not None and k in declared})
+    if force: p['force'] = True
     return {k: v for k, v in p.items() if k in declared}
+
+# %% ../nbs/99_pipeline.ipynb #9a2ce021
+def resolve_settings(profile:str, tasks, overrides:dict) -> dict:
+    "{(stage, task): settings} for every stage of the pipeline; SettingsError or ValueError on anything invalid."
+    from vjepa_policy.envs import parse_task
+    bad = sorted(set(overrides) - set(STAGE_SETTINGS))
+    if bad: raise SettingsError(f"Unknown stage(s) {bad} in the overrides: choose from {', '.join(STAGE_SETTINGS)}.")
+    out = {}
+    for t in tasks:
+        parse_task(t)
+        for s in STAGES:
+            fixed = dict(task=t) if s.name == 'demos' else {}
+            out[s.name, t if s.per_task else None] = stage_settings(s.name, profile, overrides.get(s.name), **fixed)
+    return out
+
+# %% ../nbs/99_pipeline.ipynb #d70482f6
+def upstream_for(stage:str, root, task:str='reacher-easy', conditions=None, profile:str='smoke') -> dict:
+    "Folders {'demos', 'encode', 'bc'} of the upstream stages that `stage` reads, made under `root` at `profile` scale."
+    from vjepa_policy.demos import generate_demos
+    from vjepa_policy.encode import encode_conditions
+    from vjepa_policy.bc import train_policies
+    need = {'encode': ['demos'], 'probe': ['demos', 'encode'], 'bc': ['demos', 'encode'],
+            'evaluate': ['demos', 'encode', 'bc']}.get(stage, [])
+    root, cond = Path(root), dict(conditions=list(conditions)) if conditions else {}
+    out = {s: root/s for s in need}
+    data = out.get('demos', root/'demos')/'data.zarr'
+    if 'demos' in need: generate_demos(stage_settings('demos', profile, task=task), data, progress=False)
+    if 'encode' in need: encode_conditions(data, stage_settings('encode', profile, cond), out['encode'], progress=False)
+    if 'bc' in need: train_policies(out['encode'], data, stage_settings('bc', profile, cond), out['bc'], progress=False)
+    return out
 
 # %% ../nbs/99_pipeline.ipynb #95e9dc0e
 SKIP_FLAGS = ('slow', 'gpu')
@@ -116,14 +148,15 @@ def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nb
 # %% ../nbs/99_pipeline.ipynb #242c950c
 def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:bool=False, overrides:dict|None=None,
                  nbs=None, log=print) -> dict:
-    "Run the pipeline; returns the manifest (also written to `run_dir/manifest.json`)."
+    "Run the pipeline (`overrides`: {stage: {key: value}}); returns the manifest (also in `run_dir/manifest.json`)."
     prof, run_dir = get_profile(profile), Path(run_dir)
     nbs = Path(nbs) if nbs else Path(__file__).resolve().parents[1]/'nbs'
     if not (nbs/STAGES[0].notebook).exists():
         raise FileNotFoundError(f"The stage notebooks are not at {nbs}: run from a checkout of the repository, or pass nbs=...")
-    tasks = list(tasks or prof.get('tasks', [prof['demos']['task']]))
-    overrides = dict(overrides or {})
+    tasks = list(tasks or prof['tasks'])
+    overrides = {k: dict(v) for k, v in (overrides or {}).items()}
     chosen = select_stages(stages)
+    resolved = resolve_settings(profile, tasks, overrides)        # everything checked before the first stage
     run_dir.mkdir(parents=True, exist_ok=True)
     man = dict(profile=profile, label=prof['label'], run_dir=str(run_dir), tasks=tasks, stages=[s.name for s in chosen],
                parameters=dict(overrides, force=force), git_commit=git_commit(nbs.parent), versions=package_versions(),
@@ -139,11 +172,10 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
     try:
         for i, s in enumerate(chosen, 1):
             for t in (tasks if s.per_task else [None]):
-                declared = notebook_parameters(nbs/s.notebook)
-                params = stage_parameters(s, run_dir, t, profile, dict(overrides, force=force or None), declared)
+                params = stage_parameters(s, run_dir, t, profile, overrides, notebook_parameters(nbs/s.notebook), force)
                 ups = {u: keys.get((u, t)) for u in s.upstream} if s.per_task else \
                       {f'{k[0]}:{k[1]}': v for k, v in keys.items() if k[0] != s.name}
-                key = fingerprint(dict(params={k: v for k, v in params.items() if k != 'force'}, upstream=ups, notebook=s.notebook))
+                key = fingerprint(dict(settings=asdict(resolved[s.name, t]), task=t, upstream=ups, notebook=s.notebook))
                 force_this = force or s.name == 'report'          # the report always reflects the current metrics
                 log(f"[{i}/{len(chosen)}] {s.name}" + (f" {t}" if t else '') + f"  (elapsed {time.perf_counter() - t_all:.0f} s)")
                 rec = run_stage(s, run_dir, t, params, key, nbs, force_this, log)
@@ -166,16 +198,33 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
     return man
 
 # %% ../nbs/99_pipeline.ipynb #62a22a0d
+SHORTHANDS = {'conditions': ('encode.conditions', 'bc.conditions'), 'seeds': ('bc.seeds',),
+              'sac_conditions': ('sac.conditions',), 'sac_seeds': ('sac.seeds',), 'sac_steps': ('sac.total_steps',),
+              'episode_len': ('sac.episode_len',), 'backend': ('encode.backend', 'sac.backend')}
+
+def cli_overrides(args) -> dict:
+    "{stage: {key: value}} from the shorthand flags, then `--set` (checked against each stage's settings)."
+    out = {}
+    for flag, targets in SHORTHANDS.items():
+        v = getattr(args, flag, None)
+        if v is None: continue
+        for t in targets:
+            stage, key = t.split('.'); out.setdefault(stage, {})[key] = v
+    for stage, kv in parse_overrides(args.set).items(): out.setdefault(stage, {}).update(kv)
+    return out
+
 def main(argv=None):
     "The `vjepa-policy` command."
     ap = argparse.ArgumentParser(prog='vjepa-policy', description='Frozen V-JEPA 2 policies on dm_control: run the pipeline.')
     sub = ap.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='run the phase notebooks with papermill and render the report')
-    r.add_argument('--profile', default='smoke', choices=['smoke', 'local', 'paper'])
+    r.add_argument('--profile', default='smoke', choices=list(PROFILES))
     r.add_argument('--run-dir', required=True, help='folder of the run (notebooks, stage folders, manifest, site)')
+    r.add_argument('--set', nargs='+', action='extend', default=[], metavar='STAGE.KEY=VALUE',
+                   help="override any stage setting, e.g. --set demos.episodes=50 sac.total_steps=200000")
     r.add_argument('--backend', default=None, choices=['local', 'modal'], help='where GPU stages run (encode, sac)')
     r.add_argument('--tasks', nargs='+', default=None, help="tasks, e.g. reacher-easy reacher-hard (default: the profile's)")
-    r.add_argument('--conditions', nargs='+', default=None, help="encoder conditions (default: the profile's)")
+    r.add_argument('--conditions', nargs='+', default=None, help="encoder conditions of encode and bc (default: the profile's)")
     r.add_argument('--seeds', nargs='+', type=int, default=None, help="BC training seeds (default: the profile's)")
     r.add_argument('--sac-conditions', nargs='+', default=None, help="SAC conditions, e.g. state pixels vjepa2 (default: the profile's)")
     r.add_argument('--sac-seeds', nargs='+', type=int, default=None, help="SAC seeds (default: the profile's)")
@@ -185,10 +234,8 @@ def main(argv=None):
     r.add_argument('--force', action='store_true', help='run the selected stages again even if finished')
     a = ap.parse_args(argv)
     try:
-        run_pipeline(a.profile, a.run_dir, a.tasks, a.stages, a.force,
-                     dict(backend=a.backend, conditions=a.conditions, seeds=a.seeds, sac_conditions=a.sac_conditions,
-                          sac_seeds=a.sac_seeds, total_steps=a.sac_steps, episode_len=a.episode_len))
-    except (StageError, ValueError, FileNotFoundError) as e:
+        run_pipeline(a.profile, a.run_dir, a.tasks, a.stages, a.force, cli_overrides(a))
+    except (StageError, OutputError, ValueError, FileNotFoundError) as e:
         print(f"vjepa-policy: {e}", file=sys.stderr); return 1
     except KeyboardInterrupt:
         print("vjepa-policy: interrupted; finished stages are kept and will be reused.", file=sys.stderr); return 130

@@ -6,11 +6,12 @@
 from __future__ import annotations
 from pathlib import Path
 import numpy as np
-from .core import write_metrics
+from dataclasses import dataclass
+from .core import Settings, stage_settings
 from .encode import Embeddings
 
 # %% auto #0
-__all__ = ['PROBE_TARGETS', 'r2_score', 'Ridge', 'split_episodes', 'probe_embeddings']
+__all__ = ['PROBE_TARGETS', 'r2_score', 'Ridge', 'split_episodes', 'probe_embeddings', 'ProbeConfig', 'probe_stores']
 
 # %% ../nbs/14_probe.ipynb #bc3d6678
 def r2_score(y:np.ndarray, pred:np.ndarray, ref_mean:np.ndarray|None=None) -> float:
@@ -75,3 +76,15 @@ def probe_embeddings(emb:Embeddings, targets=PROBE_TARGETS, test_fraction:float=
                          r2=r2_score(flat(Y, test), r.predict(flat(X, test)), ref_mean=flat(Y, fit).mean(0)), penalty=r.lam,
                          train_samples=len(fit) * X.shape[1], test_samples=len(test) * X.shape[1], dim=X.shape[-1]))
     return rows
+
+# %% ../nbs/14_probe.ipynb #7a0c8ed8
+@dataclass(frozen=True, kw_only=True)
+class ProbeConfig(Settings):
+    test_fraction: float                   # share of episodes held out for testing
+    seed: int = 0                          # seed of the episode split
+    targets: tuple[str, ...] = PROBE_TARGETS  # what the probes predict (the dataset's info/<name> arrays)
+
+def probe_stores(encode_dir, demos_path, cfg:ProbeConfig) -> list[dict]:
+    "Probe records of every store `encode_dir/<condition>.zarr` made from the dataset at `demos_path`."
+    return [r for s in sorted(Path(encode_dir).glob('*.zarr'))
+            for r in probe_embeddings(Embeddings(s, demos_path), cfg.targets, cfg.test_fraction, cfg.seed)]

@@ -4,7 +4,8 @@
 
 # %% ../nbs/20_sac.ipynb #b4902d29
 from __future__ import annotations
-import copy, os, time
+import copy, time
+from contextlib import contextmanager
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
@@ -12,24 +13,35 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
-from .core import episode_seed, seed_everything, describe_mismatch, read_json, write_json, now_iso
+from .core import (Settings, episode_seed, seed_everything, open_or_refuse, json_roundtrip, read_json, write_json,
+                               save_torch, load_torch, now_iso, provenance)
 from .envs import VectorEnv, FrameWindow
-from .encoders import Encoder, make_encoder, pick_device
-from .evaluate import wilson_interval
+from .encoders import CONDITIONS, Encoder, make_encoder, pick_device
+from .encode import BACKENDS
+from .evaluate import wilson_interval, run_episodes
+from .bc import mlp
 
 # %% auto #0
-__all__ = ['SACConfig', 'mlp', 'Actor', 'QNetwork', 'PixelTrunk', 'random_shift', 'PixelFrames', 'sac_encoder', 'ReplayBuffer',
-           'SAC', 'AgentController', 'RunMismatchError', 'run_key', 'json_roundtrip', 'train_sac', 'condition_config',
-           'random_floor', 'train_conditions', 'final_table', 'plot_curves']
+__all__ = ['SAC_CONDITIONS', 'SACConfig', 'Actor', 'QNetwork', 'PixelTrunk', 'random_shift', 'PixelFrames', 'sac_encoder',
+           'ReplayBuffer', 'SAC', 'AgentController', 'RandomStreams', 'run_key', 'SACRun', 'train_sac',
+           'condition_config', 'random_floor', 'train_conditions']
 
 # %% ../nbs/20_sac.ipynb #6ca14f0e
-@dataclass(frozen=True)
-class SACConfig:
-    total_steps: int = 500_000     # environment steps, all environments together
-    n_envs: int = 32               # environments stepped together (one encoder call per step for all)
-    buffer_size: int = 1_000_000   # transitions kept in the replay buffer
+SAC_CONDITIONS = (*CONDITIONS, 'pixels')
+
+@dataclass(frozen=True, kw_only=True)
+class SACConfig(Settings):
+    conditions: list[str]          # SAC conditions: frozen encoders (`encoders.CONDITIONS`) or `pixels` (a CNN learned here)
+    seeds: list[int]               # seeds: one run per (condition, seed)
+    total_steps: int               # environment steps of a run, all environments together (the plan: 500k)
+    n_envs: int                    # environments stepped together (one encoder call per step for all)
+    buffer_size: int               # transitions kept in the replay buffer
+    learning_starts: int           # environment steps of uniformly random actions before learning
+    episode_len: int               # control steps per episode (1000: DMC standard; 200: the plan)
+    eval_every: int                # environment steps between evaluations
+    eval_episodes: int             # episodes per evaluation
+    checkpoint_every: int          # environment steps between checkpoints (taken at the next episode boundary)
     batch_size: int = 256          # transitions per gradient update
-    learning_starts: int = 10_000  # environment steps of uniformly random actions before learning
     updates_per_step: float = 1.0  # gradient updates per environment step
     gamma: float = 0.99            # discount
     tau: float = 0.005             # Polyak rate of the target critics
@@ -37,19 +49,19 @@ class SACConfig:
     critic_lr: float = 3e-4        # Adam learning rate of the critics
     alpha_lr: float = 3e-4         # Adam learning rate of the temperature
     init_alpha: float = 0.1        # initial temperature
-    hidden: tuple = (256, 64)      # hidden widths of actor and critics (the plan's)
-    episode_len: int = 1000        # control steps per episode (1000: DMC standard; 200: the plan)
-    eval_every: int = 50_000       # environment steps between evaluations
-    eval_episodes: int = 10        # episodes per evaluation
-    checkpoint_every: int = 50_000 # environment steps between checkpoints (taken at the next episode boundary)
-    seed: int = 0                  # seed of networks, replay sampling and episode seeds
+    hidden: tuple[int, ...] = (256, 64)  # hidden widths of actor and critics (the plan's)
+    seed: int = 0                  # seed of one run: networks, replay sampling, warm-up actions, episode seeds
+    pixels_buffer: int = 100_000   # replay buffer of `pixels` runs (its observations are 63.5 kB of frames)
+    backend: str = 'local'         # 'local', or 'modal' (Modal GPUs, one container per run; needs a token)
+    gpu: str = 'H100'              # Modal GPU type
+    not_key = ('conditions', 'seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every')
 
-# %% ../nbs/20_sac.ipynb #7f6799ba
-def mlp(i:int, hidden, o:int) -> nn.Sequential:
-    dims, layers = (i, *hidden), []
-    for a, b in zip(dims[:-1], dims[1:]): layers += [nn.Linear(a, b), nn.ReLU()]
-    return nn.Sequential(*layers, nn.Linear(dims[-1], o))
+    def __post_init__(self):
+        bad = [c for c in self.conditions if c not in SAC_CONDITIONS]
+        if bad: raise ValueError(f"Unknown SAC condition(s) {bad}: choose from {', '.join(SAC_CONDITIONS)}.")
+        if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
 
+# %% ../nbs/20_sac.ipynb #027a12fa
 class Actor(nn.Module):
     "Tanh-squashed Gaussian policy: obs -> 256 -> 64 -> (mean, log-std)."
     LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
@@ -62,12 +74,16 @@ class Actor(nn.Module):
         return mean, log_std
 
     def sample(self, obs):
-        "(action, log-probability, deterministic action)."
+        "(action, log-probability): a draw of the squashed Gaussian (from torch's random stream)."
         mean, log_std = self(obs)
         normal = torch.distributions.Normal(mean, log_std.exp())
         u = normal.rsample(); a = torch.tanh(u)
         logp = (normal.log_prob(u) - torch.log(1 - a.pow(2) + 1e-6)).sum(-1)
-        return a, logp, torch.tanh(mean)
+        return a, logp
+
+    def mode(self, obs):
+        "The deterministic action tanh(mean): no random draw."
+        return torch.tanh(self(obs)[0])
 
 class QNetwork(nn.Module):
     "Q(obs, action): obs + action -> 256 -> 64 -> 1."
@@ -174,7 +190,7 @@ class ReplayBuffer:
 # %% ../nbs/20_sac.ipynb #804761f0
 class SAC:
     "Soft Actor-Critic: twin critics with Polyak targets, tanh-Gaussian actor, automatic temperature."
-    def __init__(self, obs_dim:int, act_dim:int, cfg:SACConfig=SACConfig(), device='cpu', trunk:nn.Module|None=None):
+    def __init__(self, obs_dim:int, act_dim:int, cfg:SACConfig, device='cpu', trunk:nn.Module|None=None):
         self.cfg, self.device = cfg, torch.device(device)
         self.trunk = (trunk or nn.Identity()).to(self.device)
         self.augment = trunk is not None
@@ -194,14 +210,14 @@ class SAC:
 
     @torch.no_grad()
     def act(self, obs, eval_mode:bool=False) -> np.ndarray:
-        "Actions for a batch of observations: sampled, or the mean action in eval mode."
+        "Actions for a batch of observations: sampled, or in eval mode the mean action tanh(mean), drawing nothing."
         obs = torch.as_tensor(obs, device=self.device)
-        a, _, det = self.actor.sample(self.trunk(obs if self.augment else obs.float()))
-        return (det if eval_mode else a).cpu().numpy()
+        f = self.trunk(obs if self.augment else obs.float())
+        return (self.actor.mode(f) if eval_mode else self.actor.sample(f)[0]).cpu().numpy()
 
     def update_critic(self, b:dict) -> dict:
         with torch.no_grad():
-            next_a, next_logp, _ = self.actor.sample(self.trunk(b['next_obs']))
+            next_a, next_logp = self.actor.sample(self.trunk(b['next_obs']))
             ft = self.trunk_target(b['next_obs'])
             q_next = torch.min(self.qf1_target(ft, next_a), self.qf2_target(ft, next_a)) - self.alpha * next_logp
             next_q_value = b['reward'] + self.cfg.gamma * q_next        # no terminal states in DMC: always bootstrap
@@ -213,7 +229,7 @@ class SAC:
 
     def update_actor(self, b:dict) -> dict:
         with torch.no_grad(): f = self.trunk(b['obs'])               # the actor does not train the trunk
-        a, logp, _ = self.actor.sample(f)
+        a, logp = self.actor.sample(f)
         q = torch.min(self.qf1(f, a), self.qf2(f, a))
         actor_loss = (self.alpha * logp - q).mean()
         self.actor_opt.zero_grad(set_to_none=True); actor_loss.backward(); self.actor_opt.step()
@@ -245,146 +261,169 @@ class SAC:
 
 # %% ../nbs/20_sac.ipynb #e3661051
 class AgentController:
-    "The agent's mean action on the encoder's embeddings, for `evaluate.rollout`."
+    "The agent's mean action on the encoder's embeddings, for `evaluate.run_episodes`."
     def __init__(self, agent:SAC, encoder:Encoder): self.agent, self.encoder, self.needs = agent, encoder, encoder.needs
     def __call__(self, step, windows, venv) -> np.ndarray:
         return self.agent.act(self.encoder(frames=windows, obs=step.obs), eval_mode=True)
 
-def _evaluate_agent(agent:SAC, encoder:Encoder, venv:VectorEnv, seed:int, episodes:int, T:int) -> dict:
-    "Mean-action rollouts of `agent` in `venv` (episodes in chunks of venv.n): success and return per episode."
-    from vjepa_policy.evaluate import rollout
-    succ, rets, ctrl = [], [], AgentController(agent, encoder)
-    for k in range(0, episodes, venv.n):
-        r = rollout(venv, ctrl, [episode_seed('eval', seed, k + j) for j in range(venv.n)], T)
-        n = min(venv.n, episodes - k)
-        succ += r['success'][:n].tolist(); rets += r['returns'][:n].tolist()
-    return dict(success=succ, returns=rets)
+class RandomStreams:
+    "A run's random streams, seeded: the replay sampler's, NumPy's (warm-up actions), torch's (policy noise, shifts)."
+    def __init__(self, seed:int):
+        seed_everything(seed)
+        self.sampler, self.numpy = torch.Generator().manual_seed(seed), np.random.default_rng(seed)
 
-class RunMismatchError(ValueError):
-    "A run folder holds a run with other settings."
+    def state_dict(self) -> dict:
+        return dict(sampler=self.sampler.get_state(), numpy=self.numpy.bit_generator.state, torch=torch.get_rng_state(),
+                    cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+
+    def load_state_dict(self, s:dict):
+        self.sampler.set_state(s['sampler']); self.numpy.bit_generator.state = s['numpy']; torch.set_rng_state(s['torch'])
+        if torch.cuda.is_available() and s.get('cuda') is not None: torch.cuda.set_rng_state_all(s['cuda'])
 
 def run_key(task:str, encoder:Encoder, cfg:SACConfig, size, preset:str, T:int) -> dict:
     "What a run's results depend on; a run folder is reused only for the same key."
-    return dict(task=task, encoder=encoder.key(), config=asdict(cfg), size=size, preset=preset, T=T)
+    return json_roundtrip(dict(task=task, encoder=encoder.key(), size=size, preset=preset, T=T, **cfg.key()))
 
-def _check_key(found:dict, key:dict, where:Path):
-    k = json_roundtrip(key)
-    if found != k:
-        raise RunMismatchError(f"{where} holds a SAC run with other settings:\n{describe_mismatch(found, k)}\n"
-                               "Use another run folder, or delete this one to start again.")
+class SACRun:
+    "One SAC run of `encoder`'s embeddings of `task`; its state is its attributes (`STATE`, `OBJECTS`)."
+    STATE = ('steps', 'episode', 'next_eval', 'next_ckpt', 'updates_due', 'updates', 'losses', 'timing', 'curve',
+             'train_returns')                   # a checkpoint holds these as they are
+    OBJECTS = ('agent', 'buffer', 'rngs')       # ... and these through their state_dict
 
-def json_roundtrip(d:dict) -> dict:
-    "`d` as it reads back from JSON (tuples become lists)."
-    import json
-    return json.loads(json.dumps(d, default=str))
+    def __init__(self, task:str, encoder:Encoder, cfg:SACConfig, size=256, preset:str='fast', T:int=8, device=None,
+                 workers:int|None=None, progress:bool=True, log=None, run_dir=None, force:bool=False):
+        self.task, self.encoder, self.cfg, self.progress, self.force = task, encoder, cfg, progress, force
+        self.size, self.T = getattr(encoder, 'size', size), getattr(encoder, 'T', T)     # `pixels` fixes its own: 84x84, 3 frames
+        self.device, self.log = pick_device(device), log or (lambda event: None)
+        self.run_dir = Path(run_dir) if run_dir else None
+        self.key = run_key(task, encoder, cfg, self.size, preset, self.T)
+        self.render = encoder.needs == 'frames'
+        self.env_kw = dict(workers=workers, size=self.size, preset=preset, episode_len=cfg.episode_len, render=self.render)
+        self.steps, self.episode, self.updates_due, self.updates = 0, 0, 0.0, 0
+        self.next_eval, self.next_ckpt = cfg.eval_every, cfg.checkpoint_every
+        self.losses, self.curve, self.train_returns = {}, [], []
+        self.timing = dict(act=0.0, env=0.0, encode=0.0, update=0.0, eval=0.0)       # seconds per phase
 
-def _save_checkpoint(path:Path, state:dict):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix('.tmp'); torch.save(state, tmp); os.replace(tmp, path)
+    @contextmanager
+    def timer(self, phase:str):
+        "Add the block's wall time to `timing[phase]`."
+        t = time.perf_counter()
+        try: yield
+        finally: self.timing[phase] += time.perf_counter() - t
 
-def train_sac(task:str, encoder:Encoder, cfg:SACConfig=SACConfig(), size=256, preset:str='fast', T:int=8,
-              device=None, workers:int|None=None, progress:bool=True, log=None, run_dir=None) -> list[dict]:
-    "Train SAC on `encoder`'s embeddings of `task`; returns the evaluation curve (one record per evaluation)."
-    size, T = getattr(encoder, 'size', size), getattr(encoder, 'T', T)     # `pixels` fixes its own: 84x84, 3 frames
-    dev = pick_device(device)
-    key = run_key(task, encoder, cfg, size, preset, T)
-    run_dir = Path(run_dir) if run_dir else None
-    ckpt_path = run_dir/'checkpoint.pt' if run_dir else None
-    if run_dir and (run_dir/'curve.json').exists():
-        done = read_json(run_dir/'curve.json'); _check_key(done['key'], key, run_dir)
-        return done['curve']
-    resume = torch.load(ckpt_path, map_location='cpu', weights_only=False) if ckpt_path and ckpt_path.exists() else None
-    if resume: _check_key(resume['key'], key, run_dir)
-    seed_everything(cfg.seed)
-    g, rng = torch.Generator().manual_seed(cfg.seed), np.random.default_rng(cfg.seed)
-    render = encoder.needs == 'frames'
-    env_kw = dict(workers=workers, size=size, preset=preset, episode_len=cfg.episode_len, render=render)
-    curve, returns, t0, ev = [], [], time.perf_counter(), None
-    with VectorEnv(task, cfg.n_envs, **env_kw) as venv:
-        encoder.bind(task, venv.obs_keys)
-        emb = lambda v, w: encoder(frames=w, obs=v.obs)
-        win, episode = FrameWindow(T), 0
-        def reset():
-            v = venv.reset([episode_seed('train', cfg.seed, episode + j) for j in range(cfg.n_envs)])
-            w = win.reset(v.frames) if render else None
-            return v, w, emb(v, w)
-        if resume: episode = resume['episode']
-        v, w, z = reset(); episode += cfg.n_envs
-        pixels = getattr(encoder, 'learned', False)
-        agent = SAC(z.shape[1], venv.action_dim, cfg, dev, trunk=PixelTrunk(in_ch=z.shape[1], size=size) if pixels else None)
-        buf = ReplayBuffer(cfg.buffer_size, cfg.n_envs, z.shape[1:], venv.action_dim, dev,
-                           obs_dtype=torch.uint8 if pixels else torch.float16)
-        steps, next_eval, next_ckpt, ep_ret, updates_due, m = 0, cfg.eval_every, cfg.checkpoint_every, np.zeros(cfg.n_envs), 0.0, {}
-        tm, tick = dict(act=0.0, env=0.0, encode=0.0, update=0.0, eval=0.0, updates=0), time.perf_counter   # where time goes
-        if resume:          # the environments were just reset with the seeds they had at the checkpoint
-            agent.load_state_dict(resume['agent']); buf.load_state_dict(resume['buffer'])
-            steps, next_eval, next_ckpt, updates_due, m, tm = (resume[k] for k in ('steps', 'next_eval', 'next_ckpt', 'updates_due', 'm', 'timing'))
-            curve, returns = resume['curve'], resume['returns']
-            g.set_state(resume['rng']['sampler']); rng.bit_generator.state = resume['rng']['numpy']
-            torch.set_rng_state(resume['rng']['torch'])
-            if torch.cuda.is_available() and resume['rng'].get('cuda') is not None: torch.cuda.set_rng_state_all(resume['rng']['cuda'])
-            t0 -= resume['seconds']                 # `seconds` counts the run's time, not the time lost to the interruption
-            if log: log(dict(resumed=steps))
-        else: buf.put_obs(z)
-        bar = tqdm(total=cfg.total_steps, initial=steps, desc=f"sac {encoder.name} seed {cfg.seed}", unit='step', disable=not progress,
-                   mininterval=2.0)
-        try:
-            while steps < cfg.total_steps:
-                t = tick(); a = rng.uniform(-1, 1, (cfg.n_envs, venv.action_dim)) if steps < cfg.learning_starts else agent.act(z)
-                t1 = tick(); v = venv.step(a); steps += cfg.n_envs; bar.update(cfg.n_envs); ep_ret += v.reward
-                t2 = tick(); w = win.push(v.frames) if render else None
-                z = emb(v, w)
-                t3 = tick(); tm['act'] += t1 - t; tm['env'] += t2 - t1; tm['encode'] += t3 - t2
-                buf.put_step(a, v.reward); buf.put_obs(z)
-                boundary = bool(v.done.all())                      # all episodes end together (same length)
-                if boundary:
-                    returns = (returns + ep_ret.tolist())[-cfg.n_envs:]; ep_ret[:] = 0; buf.end_episode()
-                    v, w, z = reset(); episode += cfg.n_envs; buf.put_obs(z)
-                if steps >= cfg.learning_starts:
-                    updates_due += cfg.updates_per_step * cfg.n_envs
-                    t = tick()
-                    while updates_due >= 1:
-                        m = agent.update(buf.sample(cfg.batch_size, g)); updates_due -= 1; tm['updates'] += 1
-                    tm['update'] += tick() - t
-                if steps >= next_eval or steps >= cfg.total_steps:
-                    next_eval += cfg.eval_every
-                    t = tick()
-                    if ev is None: ev = VectorEnv(task, min(cfg.n_envs, cfg.eval_episodes), **env_kw)
-                    r = _evaluate_agent(agent, encoder, ev, cfg.seed, cfg.eval_episodes, T)
-                    tm['eval'] += tick() - t
-                    el = time.perf_counter() - t0
-                    rec = dict(task=task, condition=encoder.name, seed=cfg.seed, step=steps, success_rate=float(np.mean(r['success'])),
-                               success_ci95=list(wilson_interval(int(np.sum(r['success'])), len(r['success']))),
-                               mean_return=float(np.mean(r['returns'])), returns=[float(x) for x in r['returns']],
-                               train_return=float(np.mean(returns)) if returns else None, episode_len=cfg.episode_len,
-                               device=str(dev), seconds=el, **{f'time_{k}' if k != 'updates' else k: v for k, v in tm.items()},
-                               **{k.replace('losses/', 'loss_'): v for k, v in m.items()})
-                    curve.append(rec); bar.set_postfix(ret=f"{rec['mean_return']:.1f}", succ=f"{rec['success_rate']:.0%}")
-                    if log: log(rec)
-                if run_dir and boundary and steps >= next_ckpt and steps < cfg.total_steps:
-                    next_ckpt = steps + cfg.checkpoint_every
-                    _save_checkpoint(ckpt_path, dict(
-                        key=json_roundtrip(key), steps=steps, episode=episode - cfg.n_envs, next_eval=next_eval, next_ckpt=next_ckpt,
-                        updates_due=updates_due, m=m, timing=tm, seconds=time.perf_counter() - t0, curve=curve, returns=returns,
-                        agent=agent.state_dict(), buffer=buf.state_dict(),
-                        rng=dict(sampler=g.get_state(), numpy=rng.bit_generator.state, torch=torch.get_rng_state(),
-                                 cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None),
-                        written=now_iso()))
-                    if log: log(dict(checkpoint=steps))
-        finally:
-            bar.close()
-            if ev is not None: ev.close()
-    if run_dir:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        torch.save(dict(key=json_roundtrip(key), agent=agent.state_dict()), run_dir/'agent.pt')
-        write_json(run_dir/'curve.json', dict(key=json_roundtrip(key), curve=curve, finished=now_iso(), device=str(dev)))
-        if ckpt_path.exists(): ckpt_path.unlink()
-    return curve
+    def elapsed(self) -> float: return time.perf_counter() - self.t0
+
+    def run(self) -> list[dict]:
+        "Train to `total_steps` (resuming the checkpoint of the same run if there is one); returns the curve."
+        cfg, d, ck = self.cfg, self.run_dir, None
+        if d and open_or_refuse(d/'curve.json', self.key, lambda p: read_json(p)['key'], self.force, 'a SAC run'):
+            return read_json(d/'curve.json')['curve']
+        if d and open_or_refuse(d/'checkpoint.pt', self.key, self._read_checkpoint, self.force, 'a SAC checkpoint'):
+            ck = self._checkpoint
+        self.rngs, self.t0, self.eval_venv = RandomStreams(cfg.seed), time.perf_counter(), None
+        if ck:
+            for k in self.STATE: setattr(self, k, ck[k])
+            self.t0 -= ck['seconds']                    # `seconds` counts the run's time, not the time lost to the interruption
+        with VectorEnv(self.task, cfg.n_envs, **self.env_kw) as self.venv:
+            self.encoder.bind(self.task, self.venv.obs_keys)
+            self.win = FrameWindow(self.T)
+            z = self.start_episodes()                   # a resumed run: the episodes that were running at its checkpoint
+            pixels = getattr(self.encoder, 'learned', False)
+            self.agent = agent = SAC(z.shape[1], self.venv.action_dim, cfg, self.device,
+                                     trunk=PixelTrunk(in_ch=z.shape[1], size=self.size) if pixels else None)
+            self.buffer = buf = ReplayBuffer(cfg.buffer_size, cfg.n_envs, z.shape[1:], self.venv.action_dim, self.device,
+                                             obs_dtype=torch.uint8 if pixels else torch.float16)
+            if ck:
+                for k in self.OBJECTS: getattr(self, k).load_state_dict(ck[k])
+                ck = self._checkpoint = None             # its copy of the replay buffer is not kept
+                self.log(dict(resumed=self.steps))
+            else: buf.put_obs(z)
+            ep_ret = np.zeros(cfg.n_envs)
+            bar = tqdm(total=cfg.total_steps, initial=self.steps, desc=f"sac {self.encoder.name} seed {cfg.seed}", unit='step',
+                       disable=not self.progress, mininterval=2.0)
+            try:
+                while self.steps < cfg.total_steps:
+                    with self.timer('act'):
+                        a = (self.rngs.numpy.uniform(-1, 1, (cfg.n_envs, self.venv.action_dim)) if self.steps < cfg.learning_starts
+                             else agent.act(z))
+                    with self.timer('env'):
+                        v = self.venv.step(a); w = self.win.push(v.frames) if self.render else None
+                    with self.timer('encode'): z = self.encoder(frames=w, obs=v.obs)
+                    self.steps += cfg.n_envs; bar.update(cfg.n_envs); ep_ret += v.reward
+                    buf.put_step(a, v.reward); buf.put_obs(z)
+                    boundary = bool(v.done.all())                      # all episodes end together (same length)
+                    if boundary:
+                        self.train_returns = (self.train_returns + ep_ret.tolist())[-cfg.n_envs:]; ep_ret[:] = 0
+                        buf.end_episode(); self.episode += cfg.n_envs
+                        z = self.start_episodes(); buf.put_obs(z)
+                    if self.steps >= cfg.learning_starts:
+                        self.updates_due += cfg.updates_per_step * cfg.n_envs
+                        with self.timer('update'):
+                            while self.updates_due >= 1:
+                                self.losses = agent.update(buf.sample(cfg.batch_size, self.rngs.sampler))
+                                self.updates_due -= 1; self.updates += 1
+                    if self.steps >= self.next_eval or self.steps >= cfg.total_steps:
+                        self.next_eval += cfg.eval_every
+                        rec = self.evaluate(); bar.set_postfix(ret=f"{rec['mean_return']:.1f}", succ=f"{rec['success_rate']:.0%}")
+                    if d and boundary and self.steps >= self.next_ckpt and self.steps < cfg.total_steps:
+                        self.next_ckpt = self.steps + cfg.checkpoint_every
+                        self.save_checkpoint()
+            finally:
+                bar.close()
+                if self.eval_venv is not None: self.eval_venv.close()
+        if d: self.finish()
+        return self.curve
+
+    def _read_checkpoint(self, path) -> dict:
+        "The key of a checkpoint, which is kept to resume from (loaded once)."
+        self._checkpoint = load_torch(path)
+        return self._checkpoint['key']
+
+    def start_episodes(self) -> np.ndarray:
+        "Reset every environment on the training episodes `episode`, `episode`+1, ...; their embeddings."
+        v = self.venv.reset([episode_seed('train', self.cfg.seed, self.episode + j) for j in range(self.cfg.n_envs)])
+        return self.encoder(frames=self.win.reset(v.frames) if self.render else None, obs=v.obs)
+
+    def evaluate(self) -> dict:
+        "The mean action on `eval_episodes` episodes of the `eval` split; the record is added to the curve and logged."
+        cfg, succ, rets = self.cfg, [], []
+        with self.timer('eval'):
+            if self.eval_venv is None: self.eval_venv = VectorEnv(self.task, min(cfg.n_envs, cfg.eval_episodes), **self.env_kw)
+            for _, r in run_episodes(self.eval_venv, AgentController(self.agent, self.encoder), cfg.seed, 0, cfg.eval_episodes, self.T):
+                succ += r['success']; rets += r['returns']
+        rec = dict(task=self.task, condition=self.encoder.name, seed=cfg.seed, step=self.steps, success_rate=float(np.mean(succ)),
+                   success_ci95=list(wilson_interval(int(np.sum(succ)), len(succ))), mean_return=float(np.mean(rets)),
+                   returns=[float(x) for x in rets], episode_len=cfg.episode_len,
+                   train_return=float(np.mean(self.train_returns)) if self.train_returns else None,
+                   device=str(self.device), seconds=self.elapsed(), updates=self.updates,
+                   **{f'time_{k}': v for k, v in self.timing.items()},
+                   **{k.replace('losses/', 'loss_'): v for k, v in self.losses.items()})
+        self.curve.append(rec); self.log(rec)
+        return rec
+
+    def save_checkpoint(self):
+        "`checkpoint.pt`: `STATE` as it is, `OBJECTS` through their state_dict."
+        save_torch(self.run_dir/'checkpoint.pt', dict(key=self.key, seconds=self.elapsed(), written=now_iso(),
+                                                      **{k: getattr(self, k) for k in self.STATE},
+                                                      **{k: getattr(self, k).state_dict() for k in self.OBJECTS}))
+        self.log(dict(checkpoint=self.steps))
+
+    def finish(self):
+        "A finished run: `agent.pt` and `curve.json`; the checkpoint (mostly the replay buffer) is dropped."
+        save_torch(self.run_dir/'agent.pt', dict(key=self.key, agent=self.agent.state_dict()))
+        write_json(self.run_dir/'curve.json', dict(key=self.key, curve=self.curve, finished=now_iso(), device=str(self.device),
+                                                   provenance=provenance()))
+        (self.run_dir/'checkpoint.pt').unlink(missing_ok=True)
+
+def train_sac(task:str, encoder:Encoder, cfg:SACConfig, size=256, preset:str='fast', T:int=8, device=None,
+              workers:int|None=None, progress:bool=True, log=None, run_dir=None, force:bool=False) -> list[dict]:
+    "Train SAC on `encoder`'s embeddings of `task` (one `SACRun`); returns the evaluation curve (one record per evaluation)."
+    return SACRun(task, encoder, cfg, size, preset, T, device, workers, progress, log, run_dir, force).run()
 
 # %% ../nbs/20_sac.ipynb #779c95dd
-def condition_config(cfg:SACConfig, condition:str, seed:int, pixels_buffer:int=100_000) -> SACConfig:
-    "The config of one run: `cfg` with its seed, and the smaller buffer for `pixels`."
-    return replace(cfg, seed=seed, buffer_size=min(cfg.buffer_size, pixels_buffer) if condition == 'pixels' else cfg.buffer_size)
+def condition_config(cfg:SACConfig, condition:str, seed:int) -> SACConfig:
+    "The settings of one run: `cfg` with its seed, and the smaller buffer for `pixels`."
+    return replace(cfg, seed=seed, buffer_size=min(cfg.buffer_size, cfg.pixels_buffer) if condition == 'pixels' else cfg.buffer_size)
 
 def random_floor(task:str, cfg:SACConfig, stage:Path, progress:bool=False) -> dict:
     "The random policy on as many evaluation episodes as `cfg` asks, as long (those of the eval split's run seed 0)."
@@ -394,40 +433,14 @@ def random_floor(task:str, cfg:SACConfig, stage:Path, progress:bool=False) -> di
     return dict(task=task, condition='random', seed='all', step=None, success_rate=float(np.mean(r['success'])),
                 mean_return=float(np.mean(r['returns'])), episode_len=cfg.episode_len)
 
-def train_conditions(task:str, conditions, seeds, cfg:SACConfig, stage, pixels_buffer:int=100_000, device=None,
-                     progress:bool=True, log=print) -> list[dict]:
-    "Train every (condition, seed) on `task` into `stage`; returns the curves' records and the random floor."
+def train_conditions(task:str, cfg:SACConfig, stage, device=None, progress:bool=True, log=print, force:bool=False) -> list[dict]:
+    "Train every (condition, seed) of `cfg` on `task` into `stage`; returns the curves' records and the random floor."
     stage, rows = Path(stage), []
-    for c in conditions:
-        for s in seeds:
+    for c in cfg.conditions:
+        for s in cfg.seeds:
             run = stage/c/f'seed{s}'
-            state = 'reused' if (run/'curve.json').exists() else ('resumed' if (run/'checkpoint.pt').exists() else 'new')
+            state = 'new' if force else 'reused' if (run/'curve.json').exists() else 'resumed' if (run/'checkpoint.pt').exists() else 'new'
             log(f"sac {task} {c} seed {s}: {state} run in {run}")
-            rows += train_sac(task, sac_encoder(c, device=device), condition_config(cfg, c, s, pixels_buffer),
-                              device=device, progress=progress, run_dir=run)
+            rows += train_sac(task, sac_encoder(c, device=device), condition_config(cfg, c, s), device=device, progress=progress,
+                              run_dir=run, force=force)
     return rows + [random_floor(task, cfg, stage)]
-
-def final_table(rows:list[dict]):
-    "Per condition: the last evaluation's success and return, mean and spread over seeds; the random floor."
-    import pandas as pd
-    df = pd.DataFrame([r for r in rows if r['condition'] != 'random'])
-    last = df[df.step == df.groupby(['condition', 'seed']).step.transform('max')]
-    t = last.groupby('condition').agg(steps=('step', 'max'), seeds=('seed', 'nunique'), success=('success_rate', 'mean'),
-                                      return_mean=('mean_return', 'mean'), return_sd=('mean_return', 'std'))
-    for r in rows:
-        if r['condition'] == 'random':
-            t.loc['random'] = dict(steps=0, seeds=np.nan, success=r['success_rate'], return_mean=r['mean_return'], return_sd=np.nan)
-    return t.round(3)
-
-def plot_curves(rows:list[dict], y:str='mean_return', ax=None):
-    "Evaluation curves, mean over seeds with the seeds' range shaded; the random policy as a dashed line."
-    import matplotlib.pyplot as plt, pandas as pd
-    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-    df = pd.DataFrame([r for r in rows if r['condition'] != 'random'])
-    for c, d in df.groupby('condition'):
-        s = d.groupby('step')[y].agg(['mean', 'min', 'max'])
-        ax.plot(s.index, s['mean'], marker='o', ms=3, label=c); ax.fill_between(s.index, s['min'], s['max'], alpha=0.2)
-    for r in rows:
-        if r['condition'] == 'random': ax.axhline(r[y], ls='--', c='grey', label='random policy')
-    ax.set(xlabel='environment steps', ylabel=y.replace('_', ' ')); ax.legend(fontsize=8)
-    return ax
