@@ -9,7 +9,7 @@ does not depend on the values. Prints the wall time against the target (<= 60 s 
 import argparse, time
 import numpy as np
 import torch
-from vjepa_policy.bc import BCConfig, train_bc
+from vjepa_policy.bc import train_bc
 from vjepa_policy.core import write_json, provenance, stage_settings
 
 

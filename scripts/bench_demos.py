@@ -53,7 +53,7 @@ def main():
     print(f"== dataset: {cfg.episodes} episodes x {cfg.episode_len} steps = {cfg.episodes * cfg.episode_len} transitions, "
           f"{a.workers} workers, preset {cfg.preset}")
     t0 = time.perf_counter()
-    st = generate_demos(cfg, out/'data.zarr', force=True)
+    generate_demos(cfg, out/'data.zarr', force=True)
     wall = time.perf_counter() - t0
     m = demo_metrics(out/'data.zarr')
     frames = cfg.episodes * (cfg.episode_len + 1)

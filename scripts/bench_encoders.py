@@ -8,7 +8,7 @@ bf16 on CUDA, fp32 on CPU).
     .venv/bin/python scripts/bench_encoders.py                           # CPU: small counts
     python scripts/bench_encoders.py --batch-sizes 8,32,64,128 --iters 10 # on a CUDA GPU
 """
-import argparse, json, time
+import argparse, time
 from pathlib import Path
 import numpy as np
 import torch

@@ -8,7 +8,7 @@ the evaluation return against environment steps; figures go to a JSON file.
     .venv/bin/python scripts/sac_state_anchor.py --seeds 0 --steps 500000 --eval-every 50000 --eval-episodes 10 \
         --run-dir runs/anchor --out results/sac/state-anchor-500k.json     # resumable: run it again after a stop
 """
-import argparse, json
+import argparse
 from vjepa_policy.core import write_json, provenance
 from vjepa_policy.encoders import make_encoder
 from vjepa_policy.sac import SACConfig, train_sac

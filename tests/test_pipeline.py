@@ -1,6 +1,5 @@
 """The driver and the `vjepa-policy` command: a two-stage mini pipeline, reuse, --force, a failing stage, the manifest."""
 import json, subprocess
-import pytest
 
 MINI = ['--profile', 'smoke', '--stages', 'demos,encode', '--conditions', 'state', 'noise']
 

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
-from .core import (Settings, stage_settings, fingerprint, open_or_refuse, seed_everything, now_iso,
+from .core import (Settings, fingerprint, open_or_refuse, seed_everything, now_iso,
                                save_torch, load_torch)
 from .encode import Embeddings
 from .encoders import CONDITIONS

@@ -5,14 +5,14 @@
 # %% ../nbs/11_encode.ipynb #6ddceb29
 from __future__ import annotations
 import time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 import torch
 import zarr
 from tqdm import tqdm
-from .core import Settings, OutputError, stage_settings, fingerprint, open_or_refuse, now_iso
+from .core import Settings, OutputError, fingerprint, open_or_refuse, now_iso
 from .demos import DemoDataset
 from .encoders import Encoder, make_encoder, CONDITIONS
 

@@ -5,11 +5,11 @@
 # %% ../nbs/13_evaluate.ipynb #21269399
 from __future__ import annotations
 import time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from tqdm import tqdm
-from .core import (Settings, OutputError, stage_settings, episode_seed, open_or_refuse, describe_mismatch,
+from .core import (Settings, OutputError, episode_seed, open_or_refuse, describe_mismatch,
                                read_json, write_json, json_roundtrip)
 from .envs import VectorEnv, FrameWindow
 from .demos import DemoDataset, EXPERTS, EXPERT_DOMAINS
@@ -154,13 +154,13 @@ class EvalConfig(Settings):
 
 def evaluate_policies(bc_dir, demos_path, cfg:EvalConfig, stage, force:bool=False, progress:bool=True) -> list[dict]:
     "Evaluate every policy under `bc_dir`, the experts and the random policy; the stage's metrics records."
+    from vjepa_policy.bc import load_policy
     ds = DemoDataset(demos_path)                 # opened once: its config and observation layout serve every policy
     dc, obs_keys = ds.config, ds.g.attrs['obs_keys']
     kw = dict(task=dc.task, out_dir=stage, episodes=cfg.episodes, n_envs=cfg.n_envs, seed=cfg.seed,
               episode_len=dc.episode_len, size=dc.size, preset=dc.preset, workers=cfg.workers, force=force, progress=progress)
     rows, by_cond = [], {}
     for ck_path in sorted(Path(bc_dir).glob('*/seed*.pt')):
-        from vjepa_policy.bc import load_policy
         pol, ck = load_policy(ck_path)
         enc = make_encoder(ck['condition']).bind(dc.task, obs_keys)
         if enc.key() != ck['spec']['encoder']:

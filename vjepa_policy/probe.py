@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 from dataclasses import dataclass
-from .core import Settings, stage_settings
+from .core import Settings
 from .encode import Embeddings
 
 # %% auto #0

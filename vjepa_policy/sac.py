@@ -6,7 +6,7 @@
 from __future__ import annotations
 import copy, time
 from contextlib import contextmanager
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 import torch
