@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_encoders.py
 	$(BIN)/python scripts/bench_bc.py
 	$(BIN)/python scripts/bench_sac.py
+	$(BIN)/python scripts/bench_pretrain.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -27,3 +27,15 @@ def test_bench_sac_prints_figures(root, python, tmp_path):
     b = json.loads(out.read_text())
     assert [x['condition'] for x in b['rows']] == ['state', 'pixels']
     assert all(x['updates'] == 8 and x['updates_per_s'] > 0 and x['acting_steps_per_s'] > 0 for x in b['rows']), b['rows']
+
+
+def test_bench_pretrain_prints_figures(root, python, tmp_path):
+    out = tmp_path/'pretrain.json'
+    r = subprocess.run([python, str(root/'scripts'/'bench_pretrain.py'), '--steps', '1', '--encode-windows', '8', '--out', str(out),
+                        '--set', 'pretrain.hidden_size=32', 'pretrain.heads=2', 'pretrain.layers=1', 'pretrain.batch_size=4'],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for word in ('s/step', 'clips/s', 'projected', 'encoding'):
+        assert word in r.stdout, word
+    b = json.loads(out.read_text())
+    assert b['clips_per_second'] > 0 and b['encode_clips_per_second'] > 0 and b['batch_size'] == 4

@@ -27,14 +27,18 @@ def smoke_run(root, tmp_path_factory):
 def test_smoke_run_manifest_and_site(smoke_run):
     man = json.loads((smoke_run/'manifest.json').read_text())
     assert man['status'] == 'finished' and man['label'].startswith('smoke')
-    assert [x['stage'] for x in man['records']] == ['demos', 'encode', 'probe', 'bc', 'evaluate', 'sac', 'report']
+    assert [x['stage'] for x in man['records']] == ['demos', 'pretrain', 'encode', 'probe', 'bc', 'evaluate', 'sac', 'report']
     assert man['site']['renderer'] in ('quarto', 'fallback')
-    for stage in ('demos', 'encode', 'probe', 'bc', 'evaluate', 'sac'):
+    for stage in ('demos', 'pretrain', 'encode', 'probe', 'bc', 'evaluate', 'sac'):
         assert (smoke_run/'reacher-easy'/stage/'metrics.json').exists(), stage
+    assert (smoke_run/'reacher-easy'/'pretrain'/'model'/'config.json').exists()     # the trained small encoder, saved
+    for cond in ('vjepa2-small-jepa', 'vjepa2-small-random'):                         # ... and used downstream, with its twin
+        assert (smoke_run/'reacher-easy'/'encode'/f'{cond}.zarr').exists(), cond
     page = (smoke_run/'site'/'index.html').read_text()
     assert 'SMOKE RUN' in page and 'Success rate (95% CI)' in page
     assert 'Phase 2 (SAC), reacher-easy: vjepa2-tiny-random' in page and 'return_min' in page      # headline, SAC table
-    for nb in ('10_demos', '11_encode', '14_probe', '12_bc', '13_evaluate', '20_sac'):   # a results page per stage notebook
+    assert 'eff_rank' in page and 'vjepa2-small-random' in page                            # the pretrain section
+    for nb in ('10_demos', '15_pretrain', '11_encode', '14_probe', '12_bc', '13_evaluate', '20_sac'):   # a results page per stage notebook
         assert (smoke_run/'site'/'pages'/f'reacher-easy__{nb}.html').exists(), nb
         assert (smoke_run/'site'/'notebooks'/f'reacher-easy__{nb}.ipynb').exists(), nb
     for cond in ('state', 'pixels', 'vjepa2-tiny-random'):        # every SAC run finished, with its agent saved

@@ -21,11 +21,15 @@ __all__ = ['PROFILES', 'STAGE_SETTINGS', 'SPLITS', 'get_profile', 'SettingsError
            'package_versions', 'git_commit', 'machine', 'provenance']
 
 # %% ../nbs/00_core.ipynb #1c273ab5
-_REAL = ['vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state']
-_SMOKE = ['vjepa2-tiny-random', 'dinov2-tiny-random', 'noise', 'state']
+_SMALL = ['vjepa2-small-jepa', 'vjepa2-small-random']      # the positive control: trained in-domain vs its random twin
+_REAL = ['vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state'] + _SMALL
+_SMOKE = ['vjepa2-tiny-random', 'dinov2-tiny-random', 'noise', 'state'] + _SMALL
+_PRETRAIN = dict(steps=2000, batch_size=32)                  # the small V-JEPA 2 (encoders.small_vjepa2_config)
 PROFILES = {
     'smoke': dict(label='smoke (pipeline check, not a result)', tasks=['reacher-easy'],
                   demos=dict(episodes=6, episode_len=50, size=256, expert='jacobian', workers=2),
+                  pretrain=dict(steps=30, batch_size=8, crop_size=32, hidden_size=32, layers=2, heads=2, pred_hidden_size=16,
+                                pred_layers=1, pred_heads=2, diag_every=10, checkpoint_every=10, held_out=0.34),
                   encode=dict(conditions=_SMOKE, batch_size=32),
                   probe=dict(test_fraction=0.34),
                   bc=dict(conditions=_SMOKE, seeds=[0], epochs=50),
@@ -36,6 +40,7 @@ PROFILES = {
                   report=dict()),
     'local': dict(label='local', tasks=['reacher-easy'],
                   demos=dict(episodes=100, episode_len=200, size=256, expert='jacobian', workers=2),
+                  pretrain=_PRETRAIN,
                   encode=dict(conditions=_REAL, batch_size=32),
                   probe=dict(test_fraction=0.2),
                   bc=dict(conditions=_REAL, seeds=[0, 1, 2], epochs=50),
@@ -46,6 +51,7 @@ PROFILES = {
                   report=dict()),
     'paper': dict(label='paper', tasks=['reacher-easy', 'reacher-hard'],
                   demos=dict(episodes=500, episode_len=200, size=256, expert='jacobian', workers=2),
+                  pretrain=_PRETRAIN,
                   encode=dict(conditions=_REAL, batch_size=64),
                   probe=dict(test_fraction=0.2),
                   bc=dict(conditions=_REAL, seeds=[0, 1, 2], epochs=50),
@@ -54,16 +60,29 @@ PROFILES = {
                            episode_len=200, learning_starts=10_000, eval_every=50_000, eval_episodes=50,
                            buffer_size=1_000_000, pixels_buffer=100_000, checkpoint_every=50_000),
                   report=dict()),
+    # the largest study of the plan's scale that these 2-core machines run (no GPU, no downloaded weights)
+    'cpu': dict(label='cpu (2 cores, in-domain small encoders)', tasks=['reacher-easy'],
+                demos=dict(episodes=500, episode_len=200, size=256, expert='jacobian', workers=2),
+                pretrain=_PRETRAIN,
+                encode=dict(conditions=['state', 'noise'] + _SMALL, batch_size=64),
+                probe=dict(test_fraction=0.2),
+                bc=dict(conditions=['state', 'noise'] + _SMALL, seeds=[0, 1, 2, 3, 4], epochs=50),
+                evaluate=dict(episodes=100, n_envs=20),
+                sac=dict(conditions=['state'], seeds=[0], total_steps=100_000, n_envs=4, episode_len=1000,
+                         learning_starts=5_000, eval_every=10_000, eval_episodes=10, buffer_size=100_000,
+                         checkpoint_every=10_000),
+                report=dict()),
 }
 
 def get_profile(name:str) -> dict:
-    "The settings of profile `name` (`smoke`, `local` or `paper`), as a fresh copy."
+    "The settings of profile `name` (`smoke`, `cpu`, `local` or `paper`), as a fresh copy."
     if name not in PROFILES:
         raise ValueError(f"Unknown profile {name!r}: choose one of {sorted(PROFILES)}.")
     return json.loads(json.dumps(PROFILES[name]))
 
 # %% ../nbs/00_core.ipynb #96a35753
-STAGE_SETTINGS = {'demos': 'vjepa_policy.demos:DemoConfig', 'encode': 'vjepa_policy.encode:EncodeConfig',
+STAGE_SETTINGS = {'demos': 'vjepa_policy.demos:DemoConfig', 'pretrain': 'vjepa_policy.pretrain:PretrainConfig',
+                  'encode': 'vjepa_policy.encode:EncodeConfig',
                   'probe': 'vjepa_policy.probe:ProbeConfig', 'bc': 'vjepa_policy.bc:BCConfig',
                   'evaluate': 'vjepa_policy.evaluate:EvalConfig', 'sac': 'vjepa_policy.sac:SACConfig',
                   'report': 'vjepa_policy.report:ReportConfig'}
@@ -184,11 +203,21 @@ def same_key(a, b) -> bool:
     "Whether two keys are equal as JSON reads them back."
     return _canonical(a) == _canonical(b)
 
+def _diffs(found, wanted, prefix=''):
+    for k in sorted(set(found) | set(wanted)):
+        f, w = found.get(k, '<absent>'), wanted.get(k, '<absent>')
+        if same_key({k: f}, {k: w}): continue
+        if isinstance(f, dict) and isinstance(w, dict): yield from _diffs(f, w, f'{prefix}{k}.')
+        else: yield f'{prefix}{k}', f, w
+
 def describe_mismatch(found:dict, wanted:dict) -> str:
-    "One line per key whose value differs between `found` and `wanted`."
-    keys = sorted(set(found) | set(wanted))
-    return '\n'.join(f"  {k}: stored {found.get(k, '<absent>')!r}, asked {wanted.get(k, '<absent>')!r}"
-                     for k in keys if not same_key({k: found.get(k)}, {k: wanted.get(k)}))
+    "One line per (nested) key whose value differs between `found` and `wanted`; a hint when precision differs."
+    d = list(_diffs(found, wanted))
+    out = [f"  {k}: stored {f!r}, asked {w!r}" for k, f, w in d]
+    if any(k.split('.')[-1] in ('dtype', 'precision') for k, _, _ in d):
+        out.append("  (precision differs: computed on another device or backend, e.g. bf16 on a CUDA GPU or Modal vs float32 on "
+                   "the CPU; precision changes the numbers, so continue on the same backend and device, or use --force)")
+    return '\n'.join(out)
 
 def remove(path):
     "Delete a file or a folder tree (nothing if absent)."

@@ -124,11 +124,13 @@ class EncodeConfig(Settings):
         if bad: raise ValueError(f"Unknown condition(s) {bad}: choose from {', '.join(CONDITIONS)}.")
         if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
 
-def encode_conditions(demos_path, cfg:EncodeConfig, stage, force:bool=False, progress:bool=True) -> list[dict]:
+def encode_conditions(demos_path, cfg:EncodeConfig, stage, force:bool=False, progress:bool=True,
+                      models:dict|None=None) -> list[dict]:
     "Encode the dataset at `demos_path` with every condition of `cfg` into `stage/<condition>.zarr`; a record each."
-    stage = Path(stage)
+    stage, models = Path(stage), models or {}     # models: {condition: model folder} from the pretrain stage
     if cfg.backend == 'modal':
         from vjepa_policy.modal_app import encode_with_modal
-        return encode_with_modal(demos_path, cfg.conditions, stage, gpu=cfg.gpu, batch_size=cfg.batch_size, force=force)
-    return [encode_dataset(demos_path, make_encoder(c), stage/f'{c}.zarr', T=cfg.T, batch_size=cfg.batch_size, force=force,
-                           progress=progress) for c in cfg.conditions]
+        return encode_with_modal(demos_path, cfg.conditions, stage, gpu=cfg.gpu, batch_size=cfg.batch_size, force=force,
+                                 T=cfg.T, models=models, progress=progress)
+    return [encode_dataset(demos_path, make_encoder(c, model=models.get(c)), stage/f'{c}.zarr', T=cfg.T,
+                           batch_size=cfg.batch_size, force=force, progress=progress) for c in cfg.conditions]

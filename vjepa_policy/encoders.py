@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_encoders.ipynb #2a549a10
 from __future__ import annotations
-import hashlib, os, shutil, tempfile, warnings
+import copy, hashlib, os, shutil, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -16,11 +16,12 @@ from .envs import episode_windows, window_indices
 warnings.filterwarnings('ignore', message='IProgress not found')
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'CONDITIONS', 'pick_device',
-           'default_dtype', 'preprocess', 'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained',
-           'weights_revision', 'tiny_vjepa2_config', 'tiny_dinov2_config', 'save_tiny_models', 'Encoder',
-           'frozen_model', 'pool_tokens', 'VJEPA2Encoder', 'DINOV2_LARGE', 'Dinov2Encoder', 'NoiseEncoder',
-           'StateEncoder', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops', 'dinov2_frame_flops']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'TRAINED_CONDITIONS', 'CONDITIONS',
+           'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess', 'WeightsNotFoundError',
+           'quiet_transformers', 'load_pretrained', 'weights_revision', 'tiny_vjepa2_config', 'tiny_dinov2_config',
+           'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder', 'DINOV2_LARGE',
+           'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'small_vjepa2_config', 'make_encoder', 'vit_flops',
+           'vjepa2_clip_flops', 'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -35,9 +36,8 @@ def default_dtype(device:torch.device) -> torch.dtype:
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-def preprocess(frames:torch.Tensor, crop_size:int, resize_size:int|None=None, mode:str='bilinear',
-               dtype=torch.float32) -> torch.Tensor:
-    "uint8 frames (..., H, W, 3) -> normalised (..., 3, crop, crop); resize shortest edge then center-crop."
+def resize_frames(frames:torch.Tensor, crop_size:int, resize_size:int|None=None, mode:str='bilinear') -> torch.Tensor:
+    "uint8 frames (..., H, W, 3) -> float pixel values (..., 3, crop, crop) in [0, 255], rounded as a uint8 image's."
     if frames.dtype != torch.uint8: raise TypeError(f"Frames must be uint8 (..., H, W, 3), got {frames.dtype}.")
     if frames.ndim < 3 or frames.shape[-1] != 3: raise ValueError(f"Frames must be (..., H, W, 3), got {tuple(frames.shape)}.")
     lead, (h, w) = frames.shape[:-3], frames.shape[-3:-1]
@@ -49,10 +49,18 @@ def preprocess(frames:torch.Tensor, crop_size:int, resize_size:int|None=None, mo
         x = x[..., top:top + crop_size, left:left + crop_size]
     elif (h, w) != (crop_size, crop_size):
         x = F.interpolate(x, size=(crop_size, crop_size), mode=mode, align_corners=False, antialias=True).round().clamp(0, 255)
-    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
-    x = (x / 255 - mean) / std
-    return x.reshape(*lead, 3, crop_size, crop_size).to(dtype)
+    return x.reshape(*lead, 3, crop_size, crop_size)
+
+def normalise(x:torch.Tensor, dtype=torch.float32) -> torch.Tensor:
+    "Pixel values (..., 3, H, W) in [0, 255] (uint8 or float) -> ImageNet-normalised `dtype`."
+    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=x.device).view(3, 1, 1)
+    return ((x.float() / 255 - mean) / std).to(dtype)
+
+def preprocess(frames:torch.Tensor, crop_size:int, resize_size:int|None=None, mode:str='bilinear',
+               dtype=torch.float32) -> torch.Tensor:
+    "uint8 frames (..., H, W, 3) -> normalised (..., 3, crop, crop); resize shortest edge then center-crop."
+    return normalise(resize_frames(frames, crop_size, resize_size, mode), dtype)
 
 # %% ../nbs/02_encoders.ipynb #9bb0d1da
 class WeightsNotFoundError(FileNotFoundError):
@@ -157,17 +165,23 @@ class Encoder:
     def key(self) -> dict: return dict(name=self.name)
     def __repr__(self): return f"{type(self).__name__}(name={self.name!r}, dim={self.dim})"
 
-def _check_frames(frames) -> np.ndarray:
-    frames = np.asarray(frames)
-    if frames.dtype != np.uint8 or frames.ndim != 5 or frames.shape[-1] != 3:
-        raise ValueError(f"Expected uint8 windows of shape (B, T, H, W, 3), got {frames.dtype} {frames.shape}.")
+def _check_frames(frames):
+    "uint8 windows (B, T, H, W, 3): a NumPy array, or a torch tensor on any device (kept as it is)."
+    if not torch.is_tensor(frames): frames = np.asarray(frames)
+    if frames.dtype not in (np.uint8, torch.uint8) or frames.ndim != 5 or frames.shape[-1] != 3:
+        raise ValueError(f"Expected uint8 windows of shape (B, T, H, W, 3), got {frames.dtype} {tuple(frames.shape)}.")
     return frames
+
+def _to_device(frames, device) -> torch.Tensor:
+    "Windows checked by `_check_frames` as a uint8 tensor on `device`."
+    return (frames if torch.is_tensor(frames) else torch.from_numpy(frames)).to(device, non_blocking=True)
 
 def frozen_model(model_cls, config_cls, model, default_id:str, default_config, revision=None, offline=None,
                  random_init:bool=False, seed:int=0, device=None, dtype=None):
     "(frozen model on `device` in `dtype`, weights revision): pretrained weights, or `random_init` from `seed`."
     if random_init:     # the architecture of `model` (the default's without a download), weights drawn from `seed`
         cfg = default_config() if model in (None, default_id) else load_pretrained(config_cls, model, revision, offline)
+        cfg = copy.deepcopy(cfg)
         cfg._attn_implementation = 'sdpa'
         torch.manual_seed(seed); m, rev = model_cls(cfg), f'random-init-seed{seed}'
     else:
@@ -195,11 +209,13 @@ def pool_tokens(tokens:torch.Tensor, grid:tuple[int, int, int], pooling:str) -> 
 class VJEPA2Encoder(Encoder):
     "Frozen V-JEPA 2 video encoder: windows (B, T, H, W, 3) uint8 -> pooled embeddings."
     def __init__(self, model:str|None=VJEPA2_DEFAULT, pooling:str='mean', crop:bool=True, device=None, dtype=None,
-                 revision:str|None=None, offline:bool|None=None, random_init:bool=False, seed:int=0, name:str|None=None):
+                 revision:str|None=None, offline:bool|None=None, random_init:bool=False, seed:int=0, name:str|None=None,
+                 config=None):
         from transformers import VJEPA2Model, VJEPA2Config
         if pooling not in POOLINGS: raise ValueError(f"Unknown pooling {pooling!r}: choose one of {POOLINGS}.")
         self.device = pick_device(device); self.dtype = dtype or default_dtype(self.device)
-        self.model, self.revision = frozen_model(VJEPA2Model, VJEPA2Config, model, VJEPA2_DEFAULT, VJEPA2Config, revision,
+        arch = (lambda: config) if config is not None else VJEPA2Config    # random init of model=None: this architecture
+        self.model, self.revision = frozen_model(VJEPA2Model, VJEPA2Config, model, VJEPA2_DEFAULT, arch, revision,
                                                  offline, random_init, seed, self.device, self.dtype)
         c = self.model.config
         self.crop_size, self.tubelet, self.patch = c.crop_size, c.tubelet_size, c.patch_size
@@ -213,8 +229,7 @@ class VJEPA2Encoder(Encoder):
         frames = _check_frames(frames)
         B, T = frames.shape[:2]
         if T % self.tubelet: raise ValueError(f"V-JEPA 2 needs windows of a multiple of {self.tubelet} frames, got {T}.")
-        x = torch.from_numpy(frames).to(self.device, non_blocking=True)
-        x = preprocess(x, self.crop_size, self.resize_size, 'bilinear', self.dtype)
+        x = preprocess(_to_device(frames, self.device), self.crop_size, self.resize_size, 'bilinear', self.dtype)
         tokens = self.model.get_vision_features(x)
         g = self.crop_size // self.patch
         return pool_tokens(tokens.float(), (T // self.tubelet, g, g), self.pooling).cpu().numpy()
@@ -251,10 +266,11 @@ class Dinov2Encoder(Encoder):
 
     @torch.inference_mode()
     def encode_frames(self, frames:np.ndarray, batch_size:int=64) -> np.ndarray:
-        "Per-frame CLS embeddings: (N, H, W, 3) uint8 -> (N, hidden) float32."
+        "Per-frame CLS embeddings: (N, H, W, 3) uint8 (NumPy, or a tensor on any device) -> (N, hidden) float32."
         out = []
         for i in range(0, len(frames), batch_size):
-            x = torch.from_numpy(np.ascontiguousarray(frames[i:i + batch_size])).to(self.device, non_blocking=True)
+            chunk = frames[i:i + batch_size]
+            x = _to_device(chunk if torch.is_tensor(chunk) else np.ascontiguousarray(chunk), self.device)
             x = preprocess(x, self.crop_size, self.resize_size, 'bicubic', self.dtype)
             out.append(self.model(pixel_values=x).pooler_output.float().cpu().numpy())
         return np.concatenate(out)
@@ -328,10 +344,30 @@ class StateEncoder(Encoder):
     def key(self) -> dict: return dict(name=self.name, angle_dims=self.angle_dims)
 
 # %% ../nbs/02_encoders.ipynb #d2b0c0f3
-CONDITIONS = ('vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state', 'vjepa2-tiny-random', 'dinov2-tiny-random')
+TRAINED_CONDITIONS = ('vjepa2-small-jepa', 'vjepa2-ft')       # made by the pretrain stage: need its model folder
+CONDITIONS = ('vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state', 'vjepa2-tiny-random', 'dinov2-tiny-random',
+              'vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft')
+
+def small_vjepa2_config(crop_size:int=64, patch_size:int=8, tubelet_size:int=2, frames:int=8, hidden_size:int=192,
+                        layers:int=4, heads:int=3, pred_hidden_size:int=96, pred_layers:int=2, pred_heads:int=3):
+    "The small V-JEPA 2 that trains on 2 CPU cores (the pretrain stage's default architecture)."
+    from transformers import VJEPA2Config
+    return VJEPA2Config(crop_size=crop_size, patch_size=patch_size, tubelet_size=tubelet_size, frames_per_clip=frames,
+                        hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
+                        pred_hidden_size=pred_hidden_size, pred_num_hidden_layers=pred_layers,
+                        pred_num_attention_heads=pred_heads, pred_num_mask_tokens=2)
 
 def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **kw) -> Encoder:
     "The encoder of condition `name`; `model` overrides the default weights (a hub id or a local folder)."
+    if name in TRAINED_CONDITIONS:
+        if model is None:
+            raise ValueError(f"Condition {name!r} is the encoder the pretrain stage trains: run that stage first "
+                             f"(vjepa-policy run ... --stages demos,pretrain) and pass its model folder, "
+                             f"make_encoder({name!r}, model='RUN/TASK/pretrain/model'); the pipeline does this itself.")
+        return VJEPA2Encoder(model, device=device, name=name, crop=kw.pop('crop', False), **kw)
+    if name == 'vjepa2-small-random':      # the architecture of `model` (the trained one) or the default small one
+        return VJEPA2Encoder(model, random_init=True, device=device, name=name, crop=kw.pop('crop', False),
+                             config=None if model else small_vjepa2_config(), **kw)
     if name == 'vjepa2': return VJEPA2Encoder(model or VJEPA2_DEFAULT, device=device, **kw)
     if name == 'vjepa2-random': return VJEPA2Encoder(model or VJEPA2_DEFAULT, random_init=True, device=device, **kw)
     if name == 'dinov2': return Dinov2Encoder(model or DINOV2_DEFAULT, device=device, **kw)

@@ -152,6 +152,12 @@ class EvalConfig(Settings):
     seed: int = 0                  # run seed of the evaluation episodes (episode_seed('eval', seed, i))
     not_key = ('n_envs', 'video', 'workers')
 
+def _trained_model(ck:dict) -> str|None:
+    "The model folder a pretrain-stage condition's embeddings were made with (recorded in the policy's spec)."
+    if ck['condition'] not in ('vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft'): return None
+    m = ck['spec']['encoder'].get('model')
+    return None if m in (None, 'None') else m
+
 def evaluate_policies(bc_dir, demos_path, cfg:EvalConfig, stage, force:bool=False, progress:bool=True) -> list[dict]:
     "Evaluate every policy under `bc_dir`, the experts and the random policy; the stage's metrics records."
     from vjepa_policy.bc import load_policy
@@ -162,7 +168,7 @@ def evaluate_policies(bc_dir, demos_path, cfg:EvalConfig, stage, force:bool=Fals
     rows, by_cond = [], {}
     for ck_path in sorted(Path(bc_dir).glob('*/seed*.pt')):
         pol, ck = load_policy(ck_path)
-        enc = make_encoder(ck['condition']).bind(dc.task, obs_keys)
+        enc = make_encoder(ck['condition'], model=_trained_model(ck)).bind(dc.task, obs_keys)
         if enc.key() != ck['spec']['encoder']:
             raise OutputError(f"The encoder built for {ck['condition']} differs from the one that made {ck_path}'s training "
                               f"embeddings:\n{describe_mismatch(ck['spec']['encoder'], enc.key())}")

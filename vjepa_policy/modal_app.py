@@ -4,19 +4,38 @@
 
 # %% ../nbs/98_modal.ipynb #95d7eed0
 from __future__ import annotations
+import io, json, os, shutil, tempfile, threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
+from functools import lru_cache
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 import modal
 
 # %% auto #0
-__all__ = ['APP_NAME', 'DATA_ROOT', 'HF_CACHE', 'PACKAGES', 'app', 'image', 'data_volume', 'hf_volume', 'pinned', 'encode_remote',
-           'sac_run_path', 'sac_remote', 'encode_with_modal', 'sac_with_modal']
+__all__ = ['APP_NAME', 'DATA_ROOT', 'HF_CACHE', 'PACKAGES', 'GL_PACKAGES', 'IMAGE_ENV', 'app', 'image', 'data_volume',
+           'hf_volume', 'VOLUMES', 'RESOURCES', 'SAC_WORKERS', 'GPU_ENV', 'EGL_VENDOR_DIR', 'NVIDIA_EGL', 'DRIVER_DIRS',
+           'SOFTWARE_RENDERERS', 'MARKER', 'HUB_WEIGHTS', 'WEIGHT_FILES', 'HF_SECRET_VAR', 'COMMIT_EVERY_S',
+           'CPU_CONDITIONS', 'REMOTE_DTYPE', 'PRECISION_WHERE', 'pinned', 'threads_per_worker', 'limit_threads',
+           'GPUUnavailableError', 'in_container', 'requires_gpu', 'gpu_info', 'find_nvidia_egl', 'enable_nvidia_egl',
+           'is_software_renderer', 'gl_info', 'worker_gl_info', 'format_runtime', 'software_warning',
+           'prepare_container', 'report_runtime', 'ModalSetupError', 'require_token', 'modal_session', 'on_volume',
+           'remove_remote', 'upload_once', 'LocalVolume', 'LocalFunction', 'condition_model', 'weights_for',
+           'folder_hash', 'hf_secrets', 'prefetch_remote', 'prefetch_weights', 'upload_model', 'upload_models',
+           'encode_remote', 'sac_run_path', 'sac_remote', 'periodic_commit', 'pretrain_remote', 'split_conditions',
+           'key_dtype', 'backend_mismatch', 'refuse_precision', 'fetch', 'RemoteRunsFailed', 'dataset_key',
+           'upload_dataset', 'encode_with_modal', 'sac_with_modal', 'pretrain_with_modal', 'local_modal']
 
 # %% ../nbs/98_modal.ipynb #5ba53522
 APP_NAME = 'vjepa-policy'
 DATA_ROOT = '/data'                      # the data Volume, inside containers
-HF_CACHE = '/root/.cache/huggingface'    # the weights Volume, inside containers
-PACKAGES = ('torch', 'transformers', 'numpy', 'zarr', 'numcodecs', 'mujoco', 'dm-control', 'tqdm', 'pandas', 'safetensors')
+HF_CACHE = '/root/.cache/huggingface'    # the weights Volume, inside containers (Hugging Face's cache)
+PACKAGES = ('torch', 'transformers', 'numpy', 'zarr', 'numcodecs', 'mujoco', 'dm-control', 'tqdm', 'pandas', 'safetensors',
+            'huggingface-hub', 'PyOpenGL')
+GL_PACKAGES = ('libglvnd0', 'libegl1', 'libgl1', 'libgles2',       # GLVND: what NVIDIA's EGL needs
+               'libegl-mesa0', 'libgl1-mesa-dri')                  # Mesa: the fallback (llvmpipe, on the CPU)
+IMAGE_ENV = {'MUJOCO_GL': 'egl', 'PYOPENGL_PLATFORM': 'egl',
+             'NVIDIA_DRIVER_CAPABILITIES': 'compute,utility,graphics'}   # ask for the driver's graphics libraries too
 
 def pinned(names=PACKAGES) -> list[str]:
     "`name==version` for each package as installed here (local build tags such as +cpu dropped)."
@@ -24,77 +43,644 @@ def pinned(names=PACKAGES) -> list[str]:
 
 app = modal.App(APP_NAME)
 image = (modal.Image.debian_slim(python_version='3.11')
-         .apt_install('libegl1', 'libegl-mesa0', 'libgl1-mesa-dri', 'libgles2')
+         .apt_install(*GL_PACKAGES)
          .pip_install(*pinned())
-         .env({'MUJOCO_GL': 'egl'})
+         .env(IMAGE_ENV)
          .add_local_python_source('vjepa_policy'))
 data_volume = modal.Volume.from_name('vjepa-policy-data', create_if_missing=True)
 hf_volume = modal.Volume.from_name('vjepa-policy-hf-cache', create_if_missing=True)
+VOLUMES = {DATA_ROOT: data_volume, HF_CACHE: hf_volume}
 
 # %% ../nbs/98_modal.ipynb #a62ce429
-@app.function(image=image, gpu='A10G', volumes={DATA_ROOT: data_volume, HF_CACHE: hf_volume}, timeout=6 * 3600)
-def encode_remote(dataset:str, condition:str, out:str, batch_size:int=64, force:bool=False, root:str=DATA_ROOT) -> dict:
+RESOURCES = {'encode': dict(cpu=4.0, memory=16 * 1024),
+             'sac': dict(cpu=16.0, memory=32 * 1024),
+             'pretrain': dict(cpu=8.0, memory=32 * 1024),
+             'prefetch': dict(cpu=2.0, memory=8 * 1024)}
+SAC_WORKERS = 16                         # environment worker processes of a SAC container (its `cpu`)
+GPU_ENV = {'HF_HUB_OFFLINE': '1'}        # GPU containers read the prefetched weights; they never download
+
+def threads_per_worker(cores:float, workers:int=1) -> int:
+    "`cores // workers`, at least 1."
+    return max(1, int(cores) // max(1, workers))
+
+def limit_threads(cores:float, workers:int=1) -> int:
+    "Threads per worker process, `cores // workers` (at least 1), set for the processes started from now on."
+    n = threads_per_worker(cores, workers)
+    for var in ('LP_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[var] = str(n)
+    return n
+
+# %% ../nbs/98_modal.ipynb #ad152eb1
+class GPUUnavailableError(RuntimeError):
+    "A remote function that would run without a CUDA GPU (at CPU speed)."
+
+def in_container() -> bool:
+    "Whether this code runs inside a Modal container."
+    return not modal.is_local()
+
+def requires_gpu() -> bool:
+    "GPU functions insist on CUDA in a container, or wherever VJEPA_POLICY_REQUIRE_GPU=1."
+    return in_container() or os.environ.get('VJEPA_POLICY_REQUIRE_GPU') == '1'
+
+def _nvidia_driver() -> str|None:
+    import subprocess
+    try:
+        r = subprocess.run(['nvidia-smi', '--query-gpu=driver_version', '--format=csv,noheader'], capture_output=True,
+                           text=True, timeout=30)
+        return r.stdout.strip().splitlines()[0] if r.returncode == 0 and r.stdout.strip() else None
+    except (OSError, subprocess.SubprocessError): return None
+
+def gpu_info(require:bool=False) -> dict:
+    "GPU name, torch and CUDA versions, NVIDIA driver; `require`: GPUUnavailableError, with the reason, when CUDA is missing."
+    import warnings, torch
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        ok = torch.cuda.is_available()
+    info = dict(gpu=torch.cuda.get_device_name(0) if ok else None, torch=torch.__version__, cuda=torch.version.cuda,
+                driver=_nvidia_driver())
+    if require and not ok:
+        why = ' '.join(str(w.message).strip() for w in caught) or 'torch.cuda.is_available() is False.'
+        raise GPUUnavailableError(
+            f"No usable CUDA GPU here, so this GPU function stops instead of running at CPU speed. torch says: {why} "
+            f"torch {info['torch']} (built for CUDA {info['cuda'] or 'none: a CPU-only wheel'}); NVIDIA driver: "
+            f"{info['driver'] or 'not found (nvidia-smi missing or failing)'}. The pinned torch wheel needs a driver recent "
+            f"enough for its CUDA version (NVIDIA's CUDA compatibility table): ask another GPU type (gpu=...), or pin a "
+            f"torch built for an older CUDA in modal_app.PACKAGES.")
+    return info
+
+# %% ../nbs/98_modal.ipynb #1280d01f
+EGL_VENDOR_DIR = '/usr/share/glvnd/egl_vendor.d'
+NVIDIA_EGL = 'libEGL_nvidia.so.0'
+DRIVER_DIRS = ('/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/nvidia/lib64', '/usr/local/nvidia/lib',
+               '/usr/lib/nvidia')
+
+def find_nvidia_egl(dirs=None) -> str|None:
+    "The path of `libEGL_nvidia.so.0` in `dirs` (default: LD_LIBRARY_PATH, then `DRIVER_DIRS`, then the loader's cache)."
+    if dirs is None:
+        dirs = [d for d in os.environ.get('LD_LIBRARY_PATH', '').split(':') if d] + list(DRIVER_DIRS)
+        from ctypes.util import find_library
+        cached = find_library('EGL_nvidia')
+    else: cached = None
+    for d in dirs:
+        if (Path(d)/NVIDIA_EGL).exists(): return str(Path(d)/NVIDIA_EGL)
+    return cached
+
+def enable_nvidia_egl(vendor_dir=EGL_VENDOR_DIR, dirs=None) -> Path|None:
+    "Write GLVND's `10_nvidia.json` (once) when NVIDIA's EGL library is present; its path, or None without the library."
+    lib = find_nvidia_egl(dirs)
+    if lib is None: return None
+    f = Path(vendor_dir)/'10_nvidia.json'
+    if not f.exists():
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps({'file_format_version': '1.0.0', 'ICD': {'library_path': lib}}, indent=1) + '\n')
+    return f
+
+# %% ../nbs/98_modal.ipynb #d5ab96c0
+SOFTWARE_RENDERERS = ('llvmpipe', 'softpipe', 'swrast', 'swiftshader')
+
+def is_software_renderer(renderer:str|None) -> bool:
+    "Whether an OpenGL renderer string names a CPU rasteriser (Mesa llvmpipe and the like)."
+    return renderer is None or any(s in renderer.lower() for s in SOFTWARE_RENDERERS)
+
+def _gl_strings() -> dict:
+    from OpenGL import GL
+    get = lambda k: (GL.glGetString(k) or b'').decode(errors='replace')
+    return dict(renderer=get(GL.GL_RENDERER), vendor=get(GL.GL_VENDOR), version=get(GL.GL_VERSION))
+
+def gl_info(env=None) -> dict:
+    "GL_RENDERER, GL_VENDOR and GL_VERSION of `env`'s render context (a new 64x64 `reacher-easy` when None)."
+    from vjepa_policy.envs import Env, configure_gl
+    backend = configure_gl()
+    env = env or Env('reacher-easy', size=64)
+    env.render()                                                # the context exists once a frame was rendered
+    with env.physics.contexts.gl.make_current() as ctx: out = ctx.call(_gl_strings)
+    return dict(out, backend=backend, egl_vendor_files=sorted(p.name for p in Path(EGL_VENDOR_DIR).glob('*.json')))
+
+@lru_cache(maxsize=None)
+def worker_gl_info(task:str='reacher-easy') -> dict:
+    "`gl_info` inside an environment worker process (a `VectorEnv` of one environment), as a run's workers render."
+    from vjepa_policy.envs import VectorEnv
+    with VectorEnv(task, 1, workers=1, size=64) as venv: return venv.call('vjepa_policy.modal_app:gl_info')[0]
+
+# %% ../nbs/98_modal.ipynb #d34bf708
+def format_runtime(rt:dict) -> str:
+    "One line: GPU, driver, torch/CUDA, the workers' OpenGL renderer, cores and threads."
+    gl = rt.get('gl') or {}
+    return (f"GPU {rt.get('gpu') or 'none'} (driver {rt.get('driver') or '?'}), torch {rt.get('torch')} CUDA {rt.get('cuda')}; "
+            f"environment workers render with {gl.get('renderer') or 'nothing: ' + str(gl.get('error'))!r} "
+            f"({gl.get('vendor') or '?'}, MUJOCO_GL={gl.get('backend') or '?'}); {rt.get('cores')} cores reserved, "
+            f"{rt.get('workers')} workers x {rt.get('threads')} threads")
+
+def software_warning(rt:dict) -> str|None:
+    "The warning for a container whose environment workers render on the CPU (None when they use a GPU)."
+    gl = rt.get('gl') or {}
+    if not is_software_renderer(gl.get('renderer')): return None
+    return (f"WARNING: environment workers render on the CPU ({gl.get('renderer') or gl.get('error')!r}), not on the GPU: "
+            f"NVIDIA's EGL was {'found' if rt.get('nvidia_egl') else 'not found'} in the container. Rendering takes about "
+            f"1.8 ms per 256x256 frame per core; {rt.get('cores')} cores are reserved for it.")
+
+def prepare_container(stage:str, cores:float, workers:int=1, log=print) -> dict:
+    "Refuse to run without CUDA (in a container), set up NVIDIA EGL and thread limits, log what the container got."
+    rt = dict(stage=stage, **gpu_info(require=requires_gpu()))
+    egl = enable_nvidia_egl() if in_container() else None
+    rt['nvidia_egl'] = str(egl) if egl else None
+    rt.update(cores=cores, workers=workers,            # here (`.local()`), this machine's environment is left alone
+              threads=limit_threads(cores, workers) if in_container() else threads_per_worker(cores, workers))
+    try: rt['gl'] = worker_gl_info()
+    except Exception as e: rt['gl'] = dict(renderer=None, error=f"{type(e).__name__}: {str(e)[:300]}")
+    log(f"[{stage}] {format_runtime(rt)}")
+    if (w := software_warning(rt)): log(f"[{stage}] {w}")
+    return rt
+
+def report_runtime(label:str, rt:dict|None, log=print):
+    "Log, on the local side, what one container got (and warn when its workers rendered on the CPU)."
+    if not rt: return
+    log(f"modal {label}: {format_runtime(rt)}")
+    if (w := software_warning(rt)): log(f"modal {label}: {w}")
+
+# %% ../nbs/98_modal.ipynb #c3147c9e
+class ModalSetupError(RuntimeError):
+    "Modal cannot be used as configured: no token, or a named secret that is missing."
+
+def require_token():
+    "ModalSetupError unless a Modal token (or OAuth credentials) is configured here."
+    c = modal.config.config
+    if (c.get('token_id') and c.get('token_secret')) or c.get('oauth_refresh_token'): return
+    raise ModalSetupError("No Modal token is configured, so the 'modal' backend cannot start. Run `modal token new` "
+                          "(or set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET), or use the local backend (--backend local).")
+
+@contextmanager
+def modal_session():
+    "`app.run()` with Modal's output shown; needs a token and the network."
+    require_token()
+    with modal.enable_output(), app.run(): yield
+
+# %% ../nbs/98_modal.ipynb #36ec6ab3
+MARKER = '.upload-complete.json'
+
+def on_volume(volume, path:str) -> bool:
+    "Whether the folder `path` was uploaded completely (its marker is there); a missing path is absent."
+    try: return len(volume.listdir(f"{path.strip('/')}/{MARKER}")) > 0
+    except (modal.exception.NotFoundError, FileNotFoundError): return False
+
+def remove_remote(volume, path:str):
+    "Delete `path` (file or folder) from the Volume; nothing if it is not there."
+    try: volume.remove_file(path.strip('/'), recursive=True)
+    except (modal.exception.NotFoundError, FileNotFoundError): pass
+
+def upload_once(volume, local, remote:str, force:bool=False, log=print) -> bool:
+    "Upload the folder `local` to `remote` unless it is there complete (`force`: again); True when it uploaded."
+    from vjepa_policy.core import dir_bytes, now_iso
+    local, remote = Path(local), remote.strip('/')
+    if not force and on_volume(volume, remote): return False
+    if force: remove_remote(volume, remote)
+    files, size = sum(1 for p in local.rglob('*') if p.is_file()), dir_bytes(local)
+    log(f"uploading {local} ({files} files, {size / 1e6:.1f} MB) to {remote} on the Volume")
+    with volume.batch_upload(force=True) as up: up.put_directory(str(local), remote)
+    marker = json.dumps(dict(source=str(local), files=files, bytes=size, uploaded=now_iso())).encode()
+    with volume.batch_upload(force=True) as up: up.put_file(io.BytesIO(marker), f'{remote}/{MARKER}')
+    return True
+
+# %% ../nbs/98_modal.ipynb #b8cf152b
+def _download(remote:str, local, volume=None) -> int:
+    "Copy the Volume folder `remote` into `local` (atomic files; `*.tmp` and markers skipped); the number of files."
+    from vjepa_policy.core import atomic_path
+    volume, base, n = volume if volume is not None else data_volume, PurePosixPath(remote.strip('/')), 0
+    for entry in volume.iterdir(str(base), recursive=True):
+        if entry.type != modal.volume.FileEntryType.FILE: continue
+        rel = PurePosixPath(entry.path.lstrip('/')).relative_to(base)
+        if rel.name.endswith('.tmp') or rel.name == MARKER: continue
+        with atomic_path(Path(local)/rel) as tmp, open(tmp, 'wb') as f: volume.read_file_into_fileobj(entry.path, f)
+        n += 1
+    return n
+
+# %% ../nbs/98_modal.ipynb #01f464bf
+class LocalVolume:
+    "A stand-in for `modal.Volume`, kept in the folder `root`."
+    def __init__(self, root, leading_slash:bool=False):
+        self.root, self.leading_slash, self.commits, self.uploads = Path(root), leading_slash, 0, 0
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, path) -> Path: return self.root/str(path).strip('/')
+
+    def _entry(self, p:Path):
+        rel, st = p.relative_to(self.root).as_posix(), p.stat()
+        kind = modal.volume.FileEntryType.FILE if p.is_file() else modal.volume.FileEntryType.DIRECTORY
+        return modal.volume.FileEntry(path=('/' if self.leading_slash else '') + rel, type=kind, mtime=int(st.st_mtime),
+                                      size=st.st_size if p.is_file() else 0)
+
+    def iterdir(self, path:str, *, recursive:bool=True):
+        p = self._path(path)
+        if not p.exists(): raise modal.exception.NotFoundError(f"No such file or directory: '{path}'")
+        if p.is_file(): yield self._entry(p); return
+        for q in sorted(p.rglob('*') if recursive else p.iterdir()): yield self._entry(q)
+
+    def listdir(self, path:str, *, recursive:bool=False) -> list: return list(self.iterdir(path, recursive=recursive))
+
+    def read_file_into_fileobj(self, path:str, fileobj, progress_cb=None) -> int:
+        p = self._path(path)
+        if not p.is_file(): raise FileNotFoundError(path)
+        data = p.read_bytes(); fileobj.write(data)
+        return len(data)
+
+    def remove_file(self, path:str, recursive:bool=False):
+        p = self._path(path)
+        if not p.exists(): raise FileNotFoundError(path)
+        if p.is_dir():
+            if not recursive: raise modal.exception.InvalidError(f"{path} is a directory: pass recursive=True")
+            shutil.rmtree(p)
+        else: p.unlink()
+
+    def _write(self, data:bytes, dst:str, force:bool):
+        p = self._path(dst)
+        if p.exists() and not force: raise FileExistsError(f"{dst} exists on the Volume (batch_upload(force=True) overwrites)")
+        p.parent.mkdir(parents=True, exist_ok=True); p.write_bytes(data); self.uploads += 1
+
+    @contextmanager
+    def batch_upload(self, force:bool=False):
+        files = []
+        class Batch:
+            def put_file(_, local_file, remote_path, mode=None): files.append((local_file, str(remote_path)))
+            def put_directory(_, local_path, remote_path, recursive=True):
+                base = Path(local_path)
+                for f in sorted(base.rglob('*') if recursive else base.iterdir()):
+                    if f.is_file(): files.append((f, f"{str(remote_path).rstrip('/')}/{f.relative_to(base).as_posix()}"))
+        yield Batch()
+        for src, dst in files:               # like Modal's client: the batch is sent when its block ends without error
+            self._write(src.read() if hasattr(src, 'read') else Path(src).read_bytes(), dst, force)
+
+    def commit(self): self.commits += 1
+    def reload(self): pass
+
+class LocalFunction:
+    "A stand-in for a Modal Function: every call runs its `.local()` here, with `inject` (e.g. the Volume's root) added."
+    runs_here = True                          # callers run the remote part first, then the local part: one process
+    def __init__(self, fn, **inject): self.fn, self.inject, self.options = fn, inject, []
+    def with_options(self, **options): self.options.append(options); return self
+    def local(self, *args, **kw): return self.fn.local(*args, **{**self.inject, **kw})
+    def remote(self, *args, **kw): return self.local(*args, **kw)
+
+    def _each(self, calls, kwargs, return_exceptions):
+        for args in calls:
+            try: out = self.local(*args, **kwargs)
+            except Exception as e:
+                if not return_exceptions: raise
+                out = e
+            yield out
+
+    def map(self, *inputs, kwargs={}, order_outputs:bool=True, return_exceptions:bool=False):
+        return self._each(zip(*inputs), kwargs, return_exceptions)
+
+    def starmap(self, inputs, *, kwargs={}, order_outputs:bool=True, return_exceptions:bool=False):
+        return self._each(inputs, kwargs, return_exceptions)
+
+# %% ../nbs/98_modal.ipynb #fefc6a0c
+HUB_WEIGHTS = {'vjepa2': 'facebook/vjepa2-vitl-fpc64-256', 'dinov2': 'facebook/dinov2-large'}   # encoders' defaults
+WEIGHT_FILES = ['*.json', '*.safetensors', '*.txt', '*.model']
+HF_SECRET_VAR = 'VJEPA_POLICY_HF_SECRET'
+
+def condition_model(condition:str, models:dict|None=None) -> str|None:
+    "The weights `condition` loads: its entry in `models` (hub id or folder), else its hub default (None: none)."
+    return (models or {}).get(condition) or HUB_WEIGHTS.get(condition)
+
+def weights_for(conditions, models:dict|None=None) -> list[str]:
+    "The hub ids the GPU containers of `conditions` load (local folders excluded: they are uploaded)."
+    out = []
+    for c in conditions:
+        m = condition_model(c, models)
+        if m and not Path(m).expanduser().exists() and m not in out: out.append(m)
+    return out
+
+def folder_hash(path) -> str:
+    "16 hex digits of SHA-256 over a folder's files (relative names and contents)."
+    import hashlib
+    h, base = hashlib.sha256(), Path(path)
+    for f in sorted(p for p in base.rglob('*') if p.is_file()):
+        h.update(f.relative_to(base).as_posix().encode() + b'\0')
+        with open(f, 'rb') as fh:
+            for block in iter(lambda: fh.read(1 << 24), b''): h.update(block)
+    return h.hexdigest()[:16]
+
+def hf_secrets() -> list:
+    "The Modal secret named by VJEPA_POLICY_HF_SECRET (it must hold HF_TOKEN), or none."
+    name = os.environ.get(HF_SECRET_VAR)
+    return [modal.Secret.from_name(name, required_keys=['HF_TOKEN'])] if name else []
+
+# %% ../nbs/98_modal.ipynb #f512236a
+@app.function(image=image, volumes={HF_CACHE: hf_volume}, timeout=3600, **RESOURCES['prefetch'])
+def prefetch_remote(models:list[str], cache:str=HF_CACHE) -> list[dict]:
+    "Download the hub `models` into the weights Volume's Hugging Face cache and commit it (a CPU container)."
+    from huggingface_hub import snapshot_download
+    out = [dict(model=m, path=snapshot_download(m, cache_dir=str(Path(cache)/'hub'), allow_patterns=WEIGHT_FILES))
+           for m in models]
+    if in_container(): hf_volume.commit()
+    return out
+
+def prefetch_weights(models:list[str], log=print) -> list[dict]:
+    "Run `prefetch_remote` for `models` (nothing when empty); a missing HF secret is named clearly."
+    if not models: return []
+    log(f"prefetching {', '.join(models)} into the weights Volume (once; GPU containers then read it offline)")
+    try: return prefetch_remote.with_options(secrets=hf_secrets()).remote(list(models))
+    except (modal.exception.NotFoundError, modal.exception.InvalidError) as e:
+        name = os.environ.get(HF_SECRET_VAR)
+        if not name: raise
+        raise ModalSetupError(f"The Modal secret {name!r} (named by {HF_SECRET_VAR}) is missing or has no HF_TOKEN key "
+                              f"({type(e).__name__}: {e}). Create it with `modal secret create {name} HF_TOKEN=hf_...`, "
+                              f"or unset {HF_SECRET_VAR}: public weights need no token.") from e
+
+def upload_model(model:str|None, log=print) -> str|None:
+    "A model as the GPU containers name it: a hub id as it is; a local folder uploaded once (by content hash)."
+    if not model or not Path(model).expanduser().is_dir(): return model
+    remote = f'models/{folder_hash(Path(model).expanduser())}'
+    upload_once(hf_volume, Path(model).expanduser(), remote, log=log)
+    return f'{HF_CACHE}/{remote}'
+
+def upload_models(models:dict|None, conditions, log=print) -> dict:
+    "{condition: model as the containers name it} for the `conditions` that have an entry in `models`."
+    return {c: upload_model(models[c], log) for c in conditions if (models or {}).get(c)}
+
+# %% ../nbs/98_modal.ipynb #765a20ff
+@app.function(image=image, gpu='A10G', volumes=VOLUMES, timeout=6 * 3600, env=GPU_ENV, **RESOURCES['encode'])
+def encode_remote(dataset:str, condition:str, out:str, batch_size:int=64, force:bool=False, T:int=8,
+                  model:str|None=None, root:str=DATA_ROOT) -> dict:
     "Encode `root/dataset` with `condition` into `root/out`; commits the Volume when remote."
+    rt = prepare_container(f'encode {condition}', RESOURCES['encode']['cpu'])
     from vjepa_policy.encode import encode_dataset
     from vjepa_policy.encoders import make_encoder
-    row = encode_dataset(Path(root)/dataset, make_encoder(condition), Path(root)/out, batch_size=batch_size,
-                         force=force, progress=False)
-    if not modal.is_local(): data_volume.commit()
-    return row
+    enc = make_encoder(condition, model=model)
+    row = encode_dataset(Path(root)/dataset, enc, Path(root)/out, T=T, batch_size=batch_size, force=force, progress=False)
+    if in_container(): data_volume.commit()
+    return dict(result=row, runtime=rt)
 
-# %% ../nbs/98_modal.ipynb #d3676c4b
+# %% ../nbs/98_modal.ipynb #39ac34d7
 def sac_run_path(task:str, condition:str, run_cfg) -> str:
     "Where one SAC run (settings `run_cfg`, from `sac.condition_config`) lives, relative to the Volume's root."
     from vjepa_policy.core import fingerprint
     return f"sac/{task}/{fingerprint(run_cfg.key())}/{condition}/seed{run_cfg.seed}"
 
-@app.function(image=image, gpu='A10G', volumes={DATA_ROOT: data_volume, HF_CACHE: hf_volume}, timeout=24 * 3600,
-              retries=2)
-def sac_remote(task:str, condition:str, seed:int, cfg:dict, root:str=DATA_ROOT) -> list[dict]:
-    "Train one SAC run (resuming its checkpoint if there is one); returns its evaluation curve."
+@app.function(image=image, gpu='A10G', volumes=VOLUMES, timeout=24 * 3600, retries=2, env=GPU_ENV, **RESOURCES['sac'])
+def sac_remote(task:str, condition:str, seed:int, cfg:dict, workers:int=SAC_WORKERS, models:dict|None=None,
+               root:str=DATA_ROOT) -> dict:
+    "Train one SAC run (resuming its checkpoint if there is one); its evaluation curve."
+    rt = prepare_container(f'sac {condition} seed {seed}', RESOURCES['sac']['cpu'], workers)
     from vjepa_policy.core import make_settings
     from vjepa_policy.sac import SACConfig, train_sac, sac_encoder, condition_config
     c = condition_config(make_settings(SACConfig, cfg, 'sac'), condition, seed)
-    remote = not modal.is_local()
+    remote = in_container()
     def log(ev):
         if remote and 'checkpoint' in ev: data_volume.commit()
-    curve = train_sac(task, sac_encoder(condition), c, progress=False, log=log, run_dir=Path(root)/sac_run_path(task, condition, c))
+    curve = train_sac(task, sac_encoder(condition, model=(models or {}).get(condition)), c, workers=workers,
+                      progress=False, log=log, run_dir=Path(root)/sac_run_path(task, condition, c))
     if remote: data_volume.commit()
-    return curve
+    return dict(result=curve, runtime=rt)
 
 # %% ../nbs/98_modal.ipynb #ac360046
-def _download(remote:str, local:Path):
-    "Copy a Volume folder to `local`."
-    for entry in data_volume.iterdir(remote, recursive=True):
-        if entry.type != modal.volume.FileEntryType.FILE: continue
-        dest = local/Path(entry.path).relative_to(remote)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with open(dest, 'wb') as f: data_volume.read_file_into_fileobj(entry.path, f)
+COMMIT_EVERY_S = 600.0
 
-def encode_with_modal(data:Path, conditions:list[str], stage:Path, gpu:str='A10G', batch_size:int=64,
-                      force:bool=False) -> list[dict]:
-    "Encode the dataset at `data` with each condition on Modal GPUs; stores land in `stage/<condition>.zarr`."
-    from vjepa_policy.demos import DemoDataset
-    key = DemoDataset(data).g.attrs['key']
-    remote = f'datasets/{key}'
-    with modal.enable_output(), app.run():
-        if force or not any(True for _ in data_volume.iterdir(remote, recursive=False)):
-            with data_volume.batch_upload(force=True) as up: up.put_directory(str(data), remote)
-        fn = encode_remote.with_options(gpu=gpu)
-        args = [(remote, c, f'embeddings/{key}/{c}.zarr', batch_size, force) for c in conditions]
-        rows = list(fn.starmap(args))
-        for c in conditions: _download(f'embeddings/{key}/{c}.zarr', Path(stage)/f'{c}.zarr')
-    return rows
+@contextmanager
+def periodic_commit(volume, every_s:float=COMMIT_EVERY_S, log=print):
+    "Commit `volume` every `every_s` seconds from a helper thread while the block runs (nothing if `volume` is None)."
+    if volume is None: yield; return
+    stop = threading.Event()
+    def loop():
+        while not stop.wait(every_s):
+            try: volume.commit()
+            except Exception as e: log(f"periodic commit failed ({type(e).__name__}: {e}); training goes on")
+    t = threading.Thread(target=loop, daemon=True, name='periodic-commit'); t.start()
+    try: yield
+    finally: stop.set(); t.join()
+
+@app.function(image=image, gpu='A10G', volumes=VOLUMES, timeout=24 * 3600, retries=2, env=GPU_ENV, **RESOURCES['pretrain'])
+def pretrain_remote(dataset:str, cfg:dict, out:str, force:bool=False, root:str=DATA_ROOT) -> dict:
+    "Pretrain on `root/dataset` into `root/out` (the `pretrain` stage); commits the Volume periodically and at the end."
+    rt = prepare_container('pretrain', RESOURCES['pretrain']['cpu'])
+    from vjepa_policy.core import make_settings
+    from vjepa_policy.pretrain import PretrainConfig, pretrain
+    c = make_settings(PretrainConfig, dict(cfg, backend='local') if 'backend' in cfg else cfg, 'pretrain')
+    remote = in_container()
+    with periodic_commit(data_volume if remote else None):
+        rows = pretrain(Path(root)/dataset, c, Path(root)/out, force, progress=False)
+    if remote: data_volume.commit()
+    return dict(result=rows, runtime=rt)
 
 # %% ../nbs/98_modal.ipynb #a61180a5
-def sac_with_modal(task:str, cfg, stage:Path, gpu:str|None=None) -> list[dict]:
-    "Every (condition, seed) of `cfg` on `task` as its own Modal GPU container; returns the curves' records."
+CPU_CONDITIONS = ('state', 'noise')
+REMOTE_DTYPE = 'bfloat16'                 # what the containers compute in (`encoders.default_dtype` on CUDA)
+PRECISION_WHERE = {'bfloat16': 'on CUDA: the modal backend, or a local GPU', 'float32': 'on the CPU: the local backend without a GPU'}
+
+def split_conditions(conditions) -> tuple[list, list]:
+    "(conditions run here: CPU-sized, conditions run on Modal GPUs)."
+    return [c for c in conditions if c in CPU_CONDITIONS], [c for c in conditions if c not in CPU_CONDITIONS]
+
+def key_dtype(key) -> str|None:
+    "The encoder precision recorded in a stored key (None when it records none, e.g. `pixels`)."
+    enc = key.get('encoder') if isinstance(key, dict) else None
+    return enc.get('dtype') if isinstance(enc, dict) else None
+
+def _diff(a, b, name:str='') -> list[str]:
+    "One line per value that differs between two keys, nested dicts followed (`encoder.dtype`)."
+    from vjepa_policy.core import same_key
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [l for k in sorted(set(a) | set(b)) for l in _diff(a.get(k), b.get(k), f'{name}.{k}' if name else k)]
+    return [] if same_key({'x': a}, {'x': b}) else [f"  {name}: stored {a!r}, new {b!r}"]
+
+def backend_mismatch(path, what:str, stored, new, backend:str='modal'):
+    "The OutputError for `path` holding `what` of key `stored` where the `backend` backend makes key `new`."
+    from vjepa_policy.core import OutputError
+    sd, nd = key_dtype(stored), key_dtype(new)
+    lines = [f"{path} holds {what} made with other settings than the {backend} backend makes:"]
+    if sd != nd:
+        lines.append(f"  precision: stored {sd} ({PRECISION_WHERE.get(sd, '?')}), the {backend} backend computes in {nd} "
+                     f"({PRECISION_WHERE.get(nd, '?')}). Precision changes the results, so the two are not mixed.")
+    lines += _diff(stored, new) if isinstance(stored, dict) and isinstance(new, dict) else []
+    other = 'local' if backend == 'modal' else 'modal'
+    lines.append(f"Continue it with the backend that made it (--backend {other}), or pass --force to make it again with "
+                 f"the {backend} backend (deleting {path}).")
+    return OutputError('\n'.join(lines))
+
+def refuse_precision(path, what:str, read_key, force:bool=False, backend:str='modal'):
+    "OutputError before any remote work when `path` holds `what` computed in another precision than `REMOTE_DTYPE`."
+    path = Path(path)
+    if force or not path.exists(): return
+    try: stored = read_key(path)
+    except Exception: return                              # unreadable here: decided when the result is fetched
+    if key_dtype(stored) not in (None, REMOTE_DTYPE):
+        raise backend_mismatch(path, what, stored, {**stored, 'encoder': {**stored['encoder'], 'dtype': REMOTE_DTYPE}}, backend)
+
+def fetch(remote:str, local, read_key, what:str, force:bool=False, backend:str='modal', volume=None) -> Path:
+    "Download `remote` beside `local`, then put it in its place; refused if `local` holds `what` of another key."
+    from vjepa_policy.core import remove, same_key
+    local = Path(local); local.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=local.parent, prefix=f'.{local.name}.download-'))
+    try:
+        _download(remote, tmp, volume)
+        if local.exists() and (local.is_file() or any(local.iterdir())) and not force:
+            try: stored = read_key(local)
+            except Exception as e:
+                from vjepa_policy.core import OutputError
+                raise OutputError(f"{local} holds something that is not {what} ({type(e).__name__}: {e}): delete it, "
+                                  f"or pass --force to replace it with the {backend} backend's.") from e
+            new = read_key(tmp)
+            if not same_key(stored, new): raise backend_mismatch(local, what, stored, new, backend)
+        remove(local); os.replace(tmp, local)
+    finally: remove(tmp)
+    return local
+
+# %% ../nbs/98_modal.ipynb #888fece1
+class RemoteRunsFailed(RuntimeError):
+    "Some runs of a fan-out failed (the finished ones were kept); `failed` lists (label, exception)."
+    def __init__(self, what:str, failed:list, done:int):
+        self.failed = failed
+        lines = [f"{len(failed)} of {len(failed) + done} {what} failed ({done} finished and kept):"]
+        lines += [f"  {label}: {type(e).__name__}: {str(e).strip()[:2000]}" for label, e in failed]
+        lines.append("Run the stage again: finished outputs are reused, failed ones run again (SAC resumes from its last "
+                     "checkpoint on the Volume).")
+        super().__init__('\n'.join(lines))
+
+def _fan_out(fn, call, local_work):
+    "Run `call(fn)` (the remote fan-out) and `local_work()` together (one after the other with stand-ins)."
+    if getattr(fn, 'runs_here', False): return call(fn), local_work()
+    pool = ThreadPoolExecutor(1, thread_name_prefix='modal-fan-out')
+    try:
+        remote = pool.submit(call, fn)
+        local = local_work()
+        return remote.result(), local
+    finally: pool.shutdown(wait=False)          # Ctrl-C here does not wait for the containers: leaving the app stops them
+
+# %% ../nbs/98_modal.ipynb #45af3c63
+def dataset_key(path) -> str:
+    "The key of the (complete) demonstration dataset at `path`."
+    from vjepa_policy.demos import DemoDataset
+    return DemoDataset(path).g.attrs['key']
+
+def upload_dataset(data, force:bool=False, log=print) -> str:
+    "Upload the dataset at `data` to the data Volume unless it is there; its path on the Volume."
+    remote = f'datasets/{dataset_key(data)}'
+    if not upload_once(data_volume, data, remote, force=force, log=log): log(f"{remote} is on the Volume already")
+    return remote
+
+# %% ../nbs/98_modal.ipynb #7d44cf42
+def _store_spec(p) -> dict:
+    import zarr
+    return dict(zarr.open_group(str(p), mode='r').attrs['spec'])
+
+def encode_with_modal(data, conditions:list[str], stage, gpu:str='A10G', batch_size:int=64, force:bool=False, T:int=8,
+                      models:dict|None=None, progress:bool=True, log=print) -> list[dict]:
+    "Encode the dataset at `data` with each condition (GPU ones on Modal); stores land in `stage/<condition>.zarr`."
+    from vjepa_policy.encode import encode_dataset
+    from vjepa_policy.encoders import make_encoder
+    data, stage = Path(data), Path(stage)
+    here, there = split_conditions(conditions)
+    for c in there: refuse_precision(stage/f'{c}.zarr', 'embeddings', _store_spec, force)
+    rows, failed = {}, []
+
+    def local_work():
+        for c in here:
+            try: rows[c] = encode_dataset(data, make_encoder(c, model=(models or {}).get(c)), stage/f'{c}.zarr', T=T, batch_size=batch_size, force=force,
+                                          progress=progress)
+            except Exception as e: failed.append((c, e))
+
+    if not there: local_work()
+    else:
+        with modal_session():
+            remote = upload_dataset(data, force, log)
+            prefetch_weights(weights_for(there, models), log)
+            refs = upload_models(models, there, log)
+            key = remote.split('/')[-1]
+            outs = {c: f'embeddings/{key}/{c}.zarr' for c in there}
+            if force:
+                for o in outs.values(): remove_remote(data_volume, o)
+            args = [(remote, c, outs[c], batch_size, False, T, refs.get(c)) for c in there]
+            results, _ = _fan_out(encode_remote.with_options(gpu=gpu),
+                                  lambda fn: list(fn.starmap(args, return_exceptions=True)), local_work)
+            for c, r in zip(there, results):
+                if isinstance(r, BaseException): failed.append((c, r)); continue
+                try:
+                    fetch(outs[c], stage/f'{c}.zarr', _store_spec, 'embeddings', force)
+                    rows[c] = r['result']; report_runtime(f'encode {c}', r.get('runtime'), log)
+                except Exception as e: failed.append((c, e))
+    if failed: raise RemoteRunsFailed('encodings', failed, len(rows))
+    return [rows[c] for c in conditions]
+
+# %% ../nbs/98_modal.ipynb #4aba6e02
+def _run_key(p) -> dict: return json.loads((Path(p)/'curve.json').read_text())['key']
+
+def sac_with_modal(task:str, cfg, stage, gpu:str|None=None, models:dict|None=None, progress:bool=True, log=print) -> list[dict]:
+    "Every (condition, seed) of `cfg` on `task`: GPU conditions as their own Modal containers, CPU ones here."
     from dataclasses import asdict
-    from vjepa_policy.sac import condition_config
-    runs = [(cond, s) for cond in cfg.conditions for s in cfg.seeds]
-    with modal.enable_output(), app.run():
-        fn = sac_remote.with_options(gpu=gpu or cfg.gpu)
-        curves = list(fn.map([task] * len(runs), [r[0] for r in runs], [r[1] for r in runs], kwargs=dict(cfg=asdict(cfg))))
-        for cond, s in runs:
-            _download(sac_run_path(task, cond, condition_config(cfg, cond, s)), Path(stage)/cond/f'seed{s}')
-    return [r for cv in curves for r in cv]
+    from vjepa_policy.sac import condition_config, train_sac, sac_encoder
+    from vjepa_policy.core import OutputError
+    stage = Path(stage)
+    here, there = split_conditions(cfg.conditions)
+    runs = [(c, s) for c in there for s in cfg.seeds]
+    for c, s in runs:
+        d = stage/c/f'seed{s}'
+        if (d/'checkpoint.pt').exists() and not (d/'curve.json').exists():
+            raise OutputError(f"{d} holds an unfinished run of the local backend (checkpoint.pt). Finish it with "
+                              f"--backend local, or delete {d} to run it on Modal.")
+        refuse_precision(d, 'a SAC run', _run_key)
+    curves, failed = {}, []
+
+    def local_work():
+        for c in here:
+            for s in cfg.seeds:
+                d = stage/c/f'seed{s}'
+                log(f"sac {task} {c} seed {s}: run here (CPU-sized), in {d}")
+                try: curves[(c, s)] = train_sac(task, sac_encoder(c, model=(models or {}).get(c)), condition_config(cfg, c, s),
+                                                progress=progress, run_dir=d)
+                except Exception as e: failed.append((f'({c}, seed {s})', e))
+
+    if not runs: local_work()
+    else:
+        with modal_session():
+            prefetch_weights(weights_for(there, models), log)
+            refs = upload_models(models, there, log)
+            fn = sac_remote.with_options(gpu=gpu or cfg.gpu)
+            call = lambda f: list(f.map([task] * len(runs), [c for c, _ in runs], [s for _, s in runs],
+                                        kwargs=dict(cfg=asdict(cfg), workers=SAC_WORKERS, models=refs), return_exceptions=True))
+            results, _ = _fan_out(fn, call, local_work)
+            for (c, s), r in zip(runs, results):
+                if isinstance(r, BaseException): failed.append((f'({c}, seed {s})', r)); continue
+                try:
+                    fetch(sac_run_path(task, c, condition_config(cfg, c, s)), stage/c/f'seed{s}', _run_key, 'a SAC run')
+                    curves[(c, s)] = r['result']; report_runtime(f'sac {c} seed {s}', r.get('runtime'), log)
+                except Exception as e: failed.append((f'({c}, seed {s})', e))
+    if failed: raise RemoteRunsFailed('SAC runs', failed, len(curves))
+    return [rec for c in cfg.conditions for s in cfg.seeds for rec in curves[(c, s)]]
+
+# %% ../nbs/98_modal.ipynb #85ed8a2f
+def pretrain_with_modal(demos_path, cfg, out_dir, force:bool=False, log=print) -> list[dict]:
+    "Pretrain on the dataset at `demos_path` in a Modal GPU container (`cfg.gpu`); the result lands in `out_dir`."
+    from dataclasses import asdict
+    from vjepa_policy.core import fingerprint, remove
+    out_dir, values = Path(out_dir), asdict(cfg)
+    with modal_session():
+        remote = upload_dataset(demos_path, force, log)
+        init = values.get('init', 'scratch')              # weights to fine-tune: prefetched (hub id) or uploaded (folder)
+        if init not in (None, 'scratch'):
+            prefetch_weights(weights_for(['init'], {'init': init}), log)
+            values['init'] = upload_model(init, log)
+        out = f"pretrain/{remote.split('/')[-1]}/{fingerprint(cfg.key())}"
+        if force: remove_remote(data_volume, out)
+        r = pretrain_remote.with_options(gpu=cfg.gpu).remote(remote, values, out, False)
+        report_runtime('pretrain', r.get('runtime'), log)
+        if force: remove(out_dir)
+        _download(out, out_dir)
+    return r['result']
+
+# %% ../nbs/98_modal.ipynb #d6c759d5
+@contextmanager
+def local_modal(root):
+    "Run the `modal` backend here for the block: Volumes in folders under `root`, remote functions via `.local()`."
+    from vjepa_policy.encoders import default_dtype, pick_device
+    g, root = globals(), Path(root)
+    data, hf = LocalVolume(root/'data'), LocalVolume(root/'hf')
+    swap = dict(data_volume=data, hf_volume=hf, HF_CACHE=str(hf.root), modal_session=nullcontext,
+                REMOTE_DTYPE=str(default_dtype(pick_device())).replace('torch.', ''),
+                encode_remote=LocalFunction(g['encode_remote'], root=str(data.root)),
+                sac_remote=LocalFunction(g['sac_remote'], root=str(data.root)),
+                pretrain_remote=LocalFunction(g['pretrain_remote'], root=str(data.root)),
+                prefetch_remote=LocalFunction(g['prefetch_remote'], cache=str(hf.root)))
+    saved = {k: g[k] for k in swap}
+    g.update(swap)
+    try: yield swap
+    finally: g.update(saved)

@@ -25,7 +25,8 @@ class Stage:
 
 STAGES = (
     Stage('demos', '10_demos.ipynb'),
-    Stage('encode', '11_encode.ipynb', ('demos',)),
+    Stage('pretrain', '15_pretrain.ipynb', ('demos',)),
+    Stage('encode', '11_encode.ipynb', ('demos', 'pretrain')),
     Stage('probe', '14_probe.ipynb', ('demos', 'encode')),
     Stage('bc', '12_bc.ipynb', ('demos', 'encode')),
     Stage('evaluate', '13_evaluate.ipynb', ('demos', 'bc')),
@@ -79,17 +80,27 @@ def resolve_settings(profile:str, tasks, overrides:dict) -> dict:
 
 # %% ../nbs/99_pipeline.ipynb #d70482f6
 def upstream_for(stage:str, root, task:str='reacher-easy', conditions=None, profile:str='smoke') -> dict:
-    "Folders {'demos', 'encode', 'bc'} of the upstream stages that `stage` reads, made under `root` at `profile` scale."
+    "Folders {'demos', 'pretrain', 'encode', 'bc'} of the upstream stages that `stage` reads, made under `root` at `profile` scale."
     from vjepa_policy.demos import generate_demos
     from vjepa_policy.encode import encode_conditions
     from vjepa_policy.bc import train_policies
-    need = {'encode': ['demos'], 'probe': ['demos', 'encode'], 'bc': ['demos', 'encode'],
+    from vjepa_policy.pretrain import pretrain, models_for
+    from vjepa_policy.encoders import TRAINED_CONDITIONS
+    from vjepa_policy.core import write_metrics
+    need = {'pretrain': ['demos'], 'encode': ['demos'], 'probe': ['demos', 'encode'], 'bc': ['demos', 'encode'],
             'evaluate': ['demos', 'encode', 'bc']}.get(stage, [])
     root, cond = Path(root), dict(conditions=list(conditions)) if conditions else {}
+    enc_cfg = stage_settings('encode', profile, cond)
+    if (stage == 'encode' or 'encode' in need) and any(c in TRAINED_CONDITIONS or c == 'vjepa2-small-random' for c in enc_cfg.conditions):
+        need.insert(1, 'pretrain')        # the trained small encoder (and its twin's architecture) come from pretrain
     out = {s: root/s for s in need}
     data = out.get('demos', root/'demos')/'data.zarr'
     if 'demos' in need: generate_demos(stage_settings('demos', profile, task=task), data, progress=False)
-    if 'encode' in need: encode_conditions(data, stage_settings('encode', profile, cond), out['encode'], progress=False)
+    if 'pretrain' in need and stage != 'pretrain':
+        write_metrics(out['pretrain'], 'pretrain', pretrain(data, stage_settings('pretrain', profile), out['pretrain'], progress=False))
+    if 'encode' in need:
+        models = models_for(enc_cfg.conditions, out.get('pretrain'))
+        encode_conditions(data, enc_cfg, out['encode'], progress=False, models=models)
     if 'bc' in need: train_policies(out['encode'], data, stage_settings('bc', profile, cond), out['bc'], progress=False)
     return out
 
@@ -200,7 +211,7 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
 # %% ../nbs/99_pipeline.ipynb #62a22a0d
 SHORTHANDS = {'conditions': ('encode.conditions', 'bc.conditions'), 'seeds': ('bc.seeds',),
               'sac_conditions': ('sac.conditions',), 'sac_seeds': ('sac.seeds',), 'sac_steps': ('sac.total_steps',),
-              'episode_len': ('sac.episode_len',), 'backend': ('encode.backend', 'sac.backend')}
+              'episode_len': ('sac.episode_len',), 'backend': ('pretrain.backend', 'encode.backend', 'sac.backend')}
 
 def cli_overrides(args) -> dict:
     "{stage: {key: value}} from the shorthand flags, then `--set` (checked against each stage's settings)."
@@ -222,7 +233,7 @@ def main(argv=None):
     r.add_argument('--run-dir', required=True, help='folder of the run (notebooks, stage folders, manifest, site)')
     r.add_argument('--set', nargs='+', action='extend', default=[], metavar='STAGE.KEY=VALUE',
                    help="override any stage setting, e.g. --set demos.episodes=50 sac.total_steps=200000")
-    r.add_argument('--backend', default=None, choices=['local', 'modal'], help='where GPU stages run (encode, sac)')
+    r.add_argument('--backend', default=None, choices=['local', 'modal'], help='where GPU stages run (pretrain, encode, sac)')
     r.add_argument('--tasks', nargs='+', default=None, help="tasks, e.g. reacher-easy reacher-hard (default: the profile's)")
     r.add_argument('--conditions', nargs='+', default=None, help="encoder conditions of encode and bc (default: the profile's)")
     r.add_argument('--seeds', nargs='+', type=int, default=None, help="BC training seeds (default: the profile's)")

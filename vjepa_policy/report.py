@@ -15,7 +15,8 @@ from .core import Settings, read_json, read_metrics, write_json
 __all__ = ['NOTES', 'ORDER', 'SMOKE_LABEL', 'SYNTHETIC_LABEL', 'FALLBACK_NOTE', 'ReportConfig', 'collect', 'manifest',
            'stage_times', 'styled', 'demos_table', 'encode_table', 'bc_table', 'probe_table', 'phase1_table',
            'table_caption', 'at_budget', 'sac_summary', 'sac_table', 'plot_curves', 'plot_success', 'plot_probes',
-           'plot_bc_loss', 'headline', 'cost_table', 'page_notebook', 'quarto_config', 'render_site']
+           'plot_bc_loss', 'pretrain_table', 'plot_pretrain', 'paired_difference', 'control_table', 'headline',
+           'cost_table', 'page_notebook', 'quarto_config', 'render_site']
 
 # %% ../nbs/90_report.ipynb #192371c0
 @dataclass(frozen=True, kw_only=True)
@@ -52,12 +53,16 @@ NOTES = {
     'state': 'proprioception and target vector (angles as cos, sin)',
     'vjepa2-tiny-random': 'smoke stand-in for V-JEPA 2: tiny, random weights',
     'dinov2-tiny-random': 'smoke stand-in for DINOv2: tiny, random weights',
+    'vjepa2-small-jepa': "small V-JEPA 2 trained on the task's own demonstration video (the pretrain stage)",
+    'vjepa2-small-random': 'its random-weight twin: the same architecture, the weights its training started from',
+    'vjepa2-ft': "V-JEPA 2 fine-tuned on the task's video (the pretrain stage from pretrained weights)",
     'expert:jacobian': 'scripted expert from internal state (upper bound)',
     'expert:p-controller': "the plan's P-controller expert",
     'random': 'uniform random actions (lower bound)',
     'pixels': 'SAC on pixels: a CNN learned from scratch, with random shifts',
 }
-ORDER = ['vjepa2', 'vjepa2-tiny-random', 'vjepa2-random', 'dinov2', 'dinov2-tiny-random', 'noise', 'state', 'pixels',
+ORDER = ['vjepa2', 'vjepa2-ft', 'vjepa2-tiny-random', 'vjepa2-random', 'vjepa2-small-jepa', 'vjepa2-small-random',
+         'dinov2', 'dinov2-tiny-random', 'noise', 'state', 'pixels',
          'expert:jacobian', 'expert:p-controller', 'random']
 
 def _rank(condition:str) -> int: return ORDER.index(condition) if condition in ORDER else len(ORDER)
@@ -225,6 +230,66 @@ def plot_bc_loss(rows:list[dict], title:str|None=None, ax=None):
     ax.set(yscale='log', xlabel='epoch', ylabel='validation loss', title=title)
     ax.xaxis.get_major_locator().set_params(integer=True)
     return ax
+
+# %% ../nbs/90_report.ipynb #0f2a54aa
+def pretrain_table(rows:list[dict]) -> pd.DataFrame:
+    "The pretrain stage's summary: steps, speed, final losses, collapse diagnostics."
+    return _sig(_frame([r for r in rows if r.get('kind') == 'summary'],
+                       ['task', 'condition', 'init', 'params', 'steps', 'batch_size', 'mask_ratio', 'seconds', 'clips_per_second',
+                        'final_loss', 'val_loss', 'eff_rank', 'std_mean', 'device'], ints=('params', 'steps', 'batch_size')),
+                ['seconds', 'clips_per_second', 'final_loss', 'val_loss', 'eff_rank', 'std_mean'])
+
+def plot_pretrain(rows:list[dict], axs=None):
+    "Loss (training and held-out clips) and collapse diagnostics (effective rank, mean std) against the step."
+    import matplotlib.pyplot as plt
+    df = pd.DataFrame([r for r in rows if r.get('kind') == 'curve'])
+    if axs is None: axs = plt.subplots(1, 2, figsize=(11, 3.5))[1]
+    if len(df):
+        for (task, cond), g in df.groupby(['task', 'condition']):
+            axs[0].plot(g['step'], g['loss'], marker='o', ms=3, label=f'{cond}: training clips')
+            axs[0].plot(g['step'], g['val_loss'], marker='s', ms=3, ls='--', label=f'{cond}: held-out clips')
+            axs[1].plot(g['step'], g['eff_rank'], marker='o', ms=3, c='C2', label='effective rank')
+            ax2 = axs[1].twinx(); ax2.plot(g['step'], g['std_mean'], marker='s', ms=3, c='C3', ls='--', label='mean std')
+            ax2.set_ylabel('mean per-dimension std', color='C3')
+    axs[0].set(xlabel='step', ylabel='L1 loss (masked tokens)', title='V-JEPA loss'); axs[0].legend(fontsize=8)
+    axs[1].set(xlabel='step', ylabel='effective rank', title='collapse diagnostics (held-out clips)')
+    axs[1].set_ylabel('effective rank', color='C2')
+    return axs
+
+def paired_difference(rows:list[dict], a:str, b:str, field:str='success_rate', task:str|None=None) -> dict|None:
+    "Mean over seeds of (a's seed s) - (b's seed s) on the same evaluation episodes, with a t 95% interval; None if unpaired."
+    from scipy import stats
+    pick = lambda c: {r['seed']: r[field] for r in rows if r['condition'] == c and r['seed'] != 'all'
+                      and (task is None or r['task'] == task)}
+    ra, rb = pick(a), pick(b)
+    seeds = sorted(set(ra) & set(rb))
+    if not seeds: return None
+    d = np.array([ra[s] - rb[s] for s in seeds])
+    m = float(d.mean())
+    half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float('nan')
+    return dict(a=a, b=b, field=field, seeds=len(d), mean_a=float(np.mean([ra[s] for s in seeds])),
+                mean_b=float(np.mean([rb[s] for s in seeds])), difference=m, ci95=[m - half, m + half],
+                ratio=float(np.mean([ra[s] for s in seeds]) / np.mean([rb[s] for s in seeds])) if np.mean([rb[s] for s in seeds]) > 0 else None)
+
+def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small-jepa',
+                  baselines=('vjepa2-small-random', 'noise', 'state', 'random')) -> pd.DataFrame:
+    "The positive control: `a` against each baseline, paired on the evaluation episodes; the probes' R^2 beside."
+    out = []
+    for b in baselines:
+        rows = ev_rows if b != 'random' else ev_rows + [dict(r, seed=s) for r in ev_rows if r['condition'] == 'random'
+                                                         for s in {x['seed'] for x in ev_rows if x['condition'] == a and x['seed'] != 'all'}]
+        p = paired_difference(rows, a, b)
+        if p is None: continue
+        lo, hi = p['ci95']
+        out.append({'baseline': b, 'seeds': p['seeds'], f'{a} success': round(p['mean_a'], 3), 'baseline success': round(p['mean_b'], 3),
+                    'difference (95% CI)': f"{p['difference']:+.3f} ({lo:+.3f} to {hi:+.3f})",
+                    'ratio': None if p['ratio'] is None else round(p['ratio'], 2)})
+    df = pd.DataFrame(out)
+    r2 = {(r['condition'], r['target']): r['r2'] for r in probe_rows}
+    for t in ('finger_xy', 'target_xy'):
+        if (a, t) in r2 and len(df): df[f'R2 {t}: {a} / baseline'] = [f"{r2[a, t]:.2f} / {r2[b, t]:.2f}" if (b, t) in r2 else ''
+                                                                      for b in df['baseline']]
+    return df
 
 # %% ../nbs/90_report.ipynb #5f285468
 SMOKE_LABEL = "SMOKE RUN (tiny random models, a few hundred SAC steps): this checks the pipeline, not the science. "

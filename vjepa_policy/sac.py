@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 from .core import (Settings, episode_seed, seed_everything, open_or_refuse, json_roundtrip, read_json, write_json,
                                save_torch, load_torch, now_iso, provenance)
-from .envs import VectorEnv, FrameWindow
+from .envs import VectorEnv
 from .encoders import CONDITIONS, Encoder, make_encoder, pick_device
 from .encode import BACKENDS
 from .evaluate import wilson_interval, run_episodes
@@ -23,7 +23,7 @@ from .bc import mlp
 
 # %% auto #0
 __all__ = ['SAC_CONDITIONS', 'SACConfig', 'Actor', 'QNetwork', 'PixelTrunk', 'random_shift', 'PixelFrames', 'sac_encoder',
-           'ReplayBuffer', 'SAC', 'AgentController', 'RandomStreams', 'run_key', 'SACRun', 'train_sac',
+           'ReplayBuffer', 'SAC', 'DeviceWindow', 'AgentController', 'RandomStreams', 'run_key', 'SACRun', 'train_sac',
            'condition_config', 'random_floor', 'train_conditions']
 
 # %% ../nbs/20_sac.ipynb #6ca14f0e
@@ -117,10 +117,12 @@ class PixelFrames(Encoder):
     "The `pixels` condition: the last `T` frames at 84x84, stacked on channels as uint8 (B, 3T, 84, 84)."
     name, needs, learned = 'pixels', 'frames', True
     def __init__(self, T:int=3, size:int=84): self.T, self.size, self.dim = T, size, 3 * T * size * size
-    def __call__(self, frames=None, obs=None) -> np.ndarray:
-        f = np.asarray(frames)
-        if f.dtype != np.uint8 or f.ndim != 5 or f.shape[1:] != (self.T, self.size, self.size, 3):
-            raise ValueError(f"pixels needs uint8 windows (B, {self.T}, {self.size}, {self.size}, 3), got {f.dtype} {f.shape}.")
+    def __call__(self, frames=None, obs=None):
+        "NumPy windows in, a NumPy array out; a torch tensor in (on any device), a tensor out on the same device."
+        f = frames if torch.is_tensor(frames) else np.asarray(frames)
+        if f.dtype not in (np.uint8, torch.uint8) or f.ndim != 5 or tuple(f.shape[1:]) != (self.T, self.size, self.size, 3):
+            raise ValueError(f"pixels needs uint8 windows (B, {self.T}, {self.size}, {self.size}, 3), got {f.dtype} {tuple(f.shape)}.")
+        if torch.is_tensor(f): return f.permute(0, 1, 4, 2, 3).reshape(len(f), 3 * self.T, self.size, self.size)
         return np.ascontiguousarray(f.transpose(0, 1, 4, 2, 3).reshape(len(f), 3 * self.T, self.size, self.size))
     def key(self) -> dict: return dict(name=self.name, T=self.T, size=self.size)
 
@@ -259,6 +261,46 @@ class SAC:
         with torch.no_grad(): self.log_alpha.copy_(s['log_alpha'])
         return self
 
+# %% ../nbs/20_sac.ipynb #404d94f5
+class DeviceWindow:
+    "The last `T` frames of `n` environments as a ring on `device`: (n, T, H, W, 3) uint8 views in time order."
+    def __init__(self, T:int=8, device='cpu'):
+        self.T, self.device, self.buf, self.i = T, torch.device(device), None, 0
+        self.pinned = self.device.type == 'cuda'              # upload through pinned host memory on CUDA only
+        self.staging, self.uploaded = None, None              # the pinned frames, and the event of their last upload
+
+    def _upload(self, frames) -> torch.Tensor:
+        "`frames` (n, H, W, 3) uint8 as a tensor on the device."
+        x = torch.as_tensor(np.asarray(frames))
+        if not self.pinned: return x.to(self.device)
+        if self.staging is None or self.staging.shape != x.shape: self.staging = torch.empty(x.shape, dtype=torch.uint8).pin_memory()
+        if self.uploaded is not None: self.uploaded.synchronize()    # the last upload has read the pinned memory
+        self.staging.copy_(x)
+        out = self.staging.to(self.device, non_blocking=True)
+        self.uploaded = torch.cuda.Event(); self.uploaded.record()
+        return out
+
+    def reset(self, frames) -> torch.Tensor:
+        "Start episodes: every slot holds the first frames (n, H, W, 3); returns the window."
+        x = self._upload(frames)
+        if self.buf is None or self.buf.shape[0] != x.shape[0] or self.buf.shape[2:] != x.shape[1:]:
+            self.buf = torch.empty((x.shape[0], 2 * self.T, *x.shape[1:]), dtype=torch.uint8, device=self.device)
+        self.buf.copy_(x[:, None].expand_as(self.buf))
+        self.i = self.T - 1
+        return self.window()
+
+    def push(self, frames) -> torch.Tensor:
+        "Append the newest frames (n, H, W, 3), dropping the oldest; returns the window."
+        if self.buf is None: raise RuntimeError("DeviceWindow.push before reset.")
+        x = self._upload(frames)
+        self.i = (self.i + 1) % self.T
+        self.buf[:, self.i] = x; self.buf[:, self.i + self.T] = x
+        return self.window()
+
+    def window(self) -> torch.Tensor:
+        "The window (n, T, H, W, 3), oldest frame first: a view of the ring."
+        return self.buf[:, self.i + 1:self.i + 1 + self.T]
+
 # %% ../nbs/20_sac.ipynb #e3661051
 class AgentController:
     "The agent's mean action on the encoder's embeddings, for `evaluate.run_episodes`."
@@ -326,7 +368,7 @@ class SACRun:
             self.t0 -= ck['seconds']                    # `seconds` counts the run's time, not the time lost to the interruption
         with VectorEnv(self.task, cfg.n_envs, **self.env_kw) as self.venv:
             self.encoder.bind(self.task, self.venv.obs_keys)
-            self.win = FrameWindow(self.T)
+            self.win = DeviceWindow(self.T, getattr(self.encoder, 'device', self.device))   # frames live where they are encoded
             z = self.start_episodes()                   # a resumed run: the episodes that were running at its checkpoint
             pixels = getattr(self.encoder, 'learned', False)
             self.agent = agent = SAC(z.shape[1], self.venv.action_dim, cfg, self.device,
