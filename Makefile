@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_bc.py
 	$(BIN)/python scripts/bench_sac.py
 	$(BIN)/python scripts/bench_pretrain.py
+	$(BIN)/python scripts/bench_gpu_path.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -36,7 +36,7 @@ def test_phase1_chain(root, tmp_path):
     assert r2['state', 'finger_to_target'] > 0.95 and r2['state', 'joints'] > 0.95
     assert max(v for (c, _), v in r2.items() if c == 'noise') < 0.1
 
-    run(root, tmp_path, '12_bc.ipynb', demos_dir=str(demos), encode_dir=str(enc), out_dir=str(bc), settings=dict(epochs=5))
+    run(root, tmp_path, '12_bc.ipynb', demos_dir=str(demos), encode_dir=str(enc), out_dir=str(bc), settings=dict(epochs=5, conditions=CONDS))
     rows = metrics(bc)['rows']
     assert sorted(r['condition'] for r in rows) == sorted(CONDS) and all(r['epochs'] == 5 for r in rows)
     assert all((bc/c/'seed0.pt').exists() for c in CONDS)

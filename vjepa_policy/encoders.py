@@ -363,9 +363,14 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
         if model is None:
             raise ValueError(f"Condition {name!r} is the encoder the pretrain stage trains: run that stage first "
                              f"(vjepa-policy run ... --stages demos,pretrain) and pass its model folder, "
-                             f"make_encoder({name!r}, model='RUN/TASK/pretrain/model'); the pipeline does this itself.")
+                             f"make_encoder({name!r}, model='RUN/TASK/pretrain/model'); the encode and evaluate stages do "
+                             f"this themselves (the sac stage does not take these conditions yet).")
         return VJEPA2Encoder(model, device=device, name=name, crop=kw.pop('crop', False), **kw)
     if name == 'vjepa2-small-random':      # the architecture of `model` (the trained one) or the default small one
+        if model and 'seed' not in kw:     # the draw the trained model started from (pretrain records it)
+            import json
+            cfg_file = Path(model)/'config.json'
+            kw['seed'] = json.loads(cfg_file.read_text()).get('init_seed', 0) if cfg_file.exists() else 0
         return VJEPA2Encoder(model, random_init=True, device=device, name=name, crop=kw.pop('crop', False),
                              config=None if model else small_vjepa2_config(), **kw)
     if name == 'vjepa2': return VJEPA2Encoder(model or VJEPA2_DEFAULT, device=device, **kw)

@@ -197,7 +197,7 @@ def build_model(cfg:PretrainConfig):
         arch._attn_implementation = 'sdpa'
         torch.manual_seed(cfg.seed)
         return VJEPA2Model(arch)
-    return load_pretrained(VJEPA2Model, cfg.init, attn_implementation='sdpa')
+    return load_pretrained(VJEPA2Model, cfg.init, attn_implementation='sdpa', dtype=torch.float32)   # fp32 master weights
 
 def _precision(device:torch.device) -> str: return 'bf16-autocast' if device.type == 'cuda' else 'float32'
 
@@ -205,10 +205,11 @@ def pretrain_key(ds:DemoDataset, cfg:PretrainConfig, device) -> dict:
     "What the trained model depends on: the dataset, the settings, and the precision (bf16 on CUDA changes the numbers)."
     return dict(cfg.key(), dataset=ds.g.attrs['key'], precision=_precision(pick_device(device)))
 
-def _save_model(model, target, path:Path):
+def _save_model(model, target, path:Path, seed:int):
     "The model with the target encoder as its encoder, saved with `save_pretrained` (into a temporary folder, then renamed)."
     out = copy.deepcopy(model).float()
     out.encoder.load_state_dict(target.state_dict())
+    out.config.init_seed = seed          # the draw the training started from: what `vjepa2-small-random` rebuilds
     tmp = path.with_name(path.name + '.tmp')
     remove(tmp)
     with quiet_transformers(): out.save_pretrained(str(tmp))
@@ -234,7 +235,7 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
     model = build_model(cfg).to(device)
     params = sum(p.numel() for p in model.encoder.parameters())
     c = model.config
-    target = copy.deepcopy(model.encoder).requires_grad_(False)
+    target = copy.deepcopy(model.encoder).requires_grad_(False).eval()
     opt = torch.optim.AdamW(_param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(0.9, 0.999))
     ck = dict(key=key, step=0, losses=[], diag=[], seconds=0.0, device=str(device), started=now_iso())
     if open_or_refuse(ck_path, key, lambda p: load_torch(p)['key'], force, 'a pretraining checkpoint'):
@@ -242,6 +243,8 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
         model.load_state_dict(ck.pop('model')); target.load_state_dict(ck.pop('target')); opt.load_state_dict(ck.pop('opt'))
     elif force: remove(model_dir)
     task = ds.config.task
+    if ck.get('collapsed'):             # never save (or continue) a run that collapsed: a retry would hide it
+        raise CollapseError(ck['collapsed'] + f" (recorded in {ck_path}; start again with other settings, or force=True / --force)")
     if ck['step'] >= cfg.steps and model_dir.exists():
         return [_summary(ck, cfg, task, params)] + [dict(kind='curve', task=task, condition=cfg.condition, seed=cfg.seed, **d)
                                                     for d in ck['diag']]
@@ -294,14 +297,14 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
                 ck['seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
                 d = diagnose(ck['step'])
                 try: check_collapse(d, cfg, ck['step'])
-                except CollapseError: save(); raise
+                except CollapseError as err: ck['collapsed'] = str(err); save(); raise
             if ck['step'] % cfg.checkpoint_every == 0 or done or ck['step'] == stop:
                 ck['seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
                 save()
     finally:
         bar.close()
     if ck['step'] < cfg.steps: return []            # stopped by max_steps: resume by calling again
-    _save_model(model, target, model_dir)
+    _save_model(model, target, model_dir, cfg.seed)
     return [_summary(ck, cfg, task, params)] + [dict(kind='curve', task=task, condition=cfg.condition, seed=cfg.seed, **d)
                                                 for d in ck['diag']]
 
@@ -325,5 +328,6 @@ def models_for(conditions, pretrain_dir) -> dict:
     have = pretrained_models(pretrain_dir)
     missing = [c for c in need if c not in have]
     if missing: raise OutputError(f"The pretrain stage at {pretrain_dir} made {sorted(have)}, not {missing}: set "
-                                  f"pretrain.init to 'scratch' (the small pair) or to weights to fine-tune (vjepa2-ft).")
+                                  f"pretrain.init to 'scratch' (the small pair) or to weights to fine-tune (vjepa2-ft), "
+                                  f"or choose other conditions.")
     return {c: have[c] for c in need}

@@ -12,11 +12,11 @@ import pandas as pd
 from .core import Settings, read_json, read_metrics, write_json
 
 # %% auto #0
-__all__ = ['NOTES', 'ORDER', 'SMOKE_LABEL', 'SYNTHETIC_LABEL', 'FALLBACK_NOTE', 'ReportConfig', 'collect', 'manifest',
-           'stage_times', 'styled', 'demos_table', 'encode_table', 'bc_table', 'probe_table', 'phase1_table',
-           'table_caption', 'at_budget', 'sac_summary', 'sac_table', 'plot_curves', 'plot_success', 'plot_probes',
-           'plot_bc_loss', 'pretrain_table', 'plot_pretrain', 'paired_difference', 'control_table', 'headline',
-           'cost_table', 'page_notebook', 'quarto_config', 'render_site']
+__all__ = ['NOTES', 'ORDER', 'CONTROL_BASELINES', 'SMOKE_LABEL', 'SYNTHETIC_LABEL', 'FALLBACK_NOTE', 'ReportConfig', 'collect',
+           'manifest', 'stage_times', 'styled', 'demos_table', 'encode_table', 'bc_table', 'probe_table',
+           'phase1_table', 'table_caption', 'at_budget', 'sac_summary', 'sac_table', 'plot_curves', 'plot_success',
+           'plot_probes', 'plot_bc_loss', 'pretrain_table', 'plot_pretrain', 'paired_difference', 'control_table',
+           'headline', 'cost_table', 'page_notebook', 'quarto_config', 'render_site']
 
 # %% ../nbs/90_report.ipynb #192371c0
 @dataclass(frozen=True, kw_only=True)
@@ -271,11 +271,17 @@ def paired_difference(rows:list[dict], a:str, b:str, field:str='success_rate', t
                 mean_b=float(np.mean([rb[s] for s in seeds])), difference=m, ci95=[m - half, m + half],
                 ratio=float(np.mean([ra[s] for s in seeds]) / np.mean([rb[s] for s in seeds])) if np.mean([rb[s] for s in seeds]) > 0 else None)
 
-def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small-jepa',
-                  baselines=('vjepa2-small-random', 'noise', 'state', 'random')) -> pd.DataFrame:
-    "The positive control: `a` against each baseline, paired on the evaluation episodes; the probes' R^2 beside."
+CONTROL_BASELINES = {'vjepa2-small-jepa': ('vjepa2-small-random', 'noise', 'state', 'random'),
+                     'vjepa2-ft': ('vjepa2', 'vjepa2-random', 'noise', 'state', 'random')}
+
+def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small-jepa', baselines=None) -> pd.DataFrame:
+    "The trained encoder `a` against each baseline, paired on the evaluation episodes, per task; the probes' R^2 beside."
+    tasks = sorted({r['task'] for r in ev_rows if r['condition'] == a})
+    if len(tasks) > 1:
+        return pd.concat([control_table([r for r in ev_rows if r['task'] == t], [r for r in probe_rows if r.get('task') == t],
+                                        a, baselines).assign(task=t) for t in tasks], ignore_index=True)
     out = []
-    for b in baselines:
+    for b in baselines or CONTROL_BASELINES.get(a, ('noise', 'state', 'random')):
         rows = ev_rows if b != 'random' else ev_rows + [dict(r, seed=s) for r in ev_rows if r['condition'] == 'random'
                                                          for s in {x['seed'] for x in ev_rows if x['condition'] == a and x['seed'] != 'all'}]
         p = paired_difference(rows, a, b)
