@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from vjepa_policy.core import write_json, provenance, stage_settings, parse_overrides
 from vjepa_policy.encoders import normalise, vjepa2_clip_flops, VJEPA2Encoder
-from vjepa_policy.pretrain import build_model, jepa_loss, sample_masks, ema_update, _param_groups
+from vjepa_policy.pretrain import build_model, sample_masks, train_step, _param_groups
 
 
 def main():
@@ -40,9 +40,7 @@ def main():
     for i in range(a.steps + 2):
         t0 = time.perf_counter()
         masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale))
-        loss = jepa_loss(model, target, normalise(clips), masks)
-        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip); opt.step()
-        ema_update(target, model.encoder, cfg.ema_start)
+        train_step(model, target, opt, normalise(clips), masks, cfg.lr, cfg.ema_start, cfg.grad_clip)
         if i >= 2: times.append(time.perf_counter() - t0)
     step = float(np.median(times)); cps = cfg.batch_size / step
     projected = step * cfg.steps

@@ -13,15 +13,6 @@ import modal
 import pytest
 from vjepa_policy import modal_app as ma
 from vjepa_policy.core import stage_settings, OutputError
-from vjepa_policy.demos import generate_demos
-
-
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp('demos')/'tiny'
-    generate_demos(stage_settings('demos', 'smoke', dict(episodes=2, episode_len=6, size=64, workers=1), task='reacher-easy'),
-                   path, progress=False)
-    return path
 
 
 def quiet(_): pass
@@ -44,7 +35,7 @@ def test_first_use_uploads_then_marks_complete(tiny, tmp_path):
         vol, key = m['data_volume'], ma.dataset_key(tiny)
         with pytest.raises(modal.exception.NotFoundError): vol.listdir(f'datasets/{key}')
         rows = ma.encode_with_modal(tiny, ['vjepa2-tiny-random'], tmp_path/'stage', progress=False, log=quiet)
-        assert rows[0]['clips'] == 14 and ma.on_volume(vol, f'datasets/{key}')
+        assert rows[0]['clips'] == 3 * (10 + 1) and ma.on_volume(vol, f'datasets/{key}')
         marker = json.loads((vol.root/'datasets'/key/ma.MARKER).read_text())
         assert marker['files'] == sum(1 for p in tiny.rglob('*') if p.is_file())
         n = vol.uploads

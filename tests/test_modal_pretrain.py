@@ -2,20 +2,10 @@
 Modal's server stood in for (`modal_app.local_modal`). Needs `vjepa_policy.pretrain` (the stage's module)."""
 import warnings
 from dataclasses import asdict, replace
-from pathlib import Path
 import pytest
 from vjepa_policy import modal_app as ma
 from vjepa_policy.core import stage_settings, fingerprint
-from vjepa_policy.demos import generate_demos
 from vjepa_policy.pretrain import pretrain
-
-
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp('demos')/'tiny'
-    generate_demos(stage_settings('demos', 'smoke', dict(episodes=3, episode_len=10, size=64, workers=1), task='reacher-easy'),
-                   path, progress=False)
-    return path
 
 
 @pytest.fixture

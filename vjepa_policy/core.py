@@ -16,9 +16,9 @@ import numpy as np
 # %% auto #0
 __all__ = ['PROFILES', 'STAGE_SETTINGS', 'SPLITS', 'get_profile', 'SettingsError', 'Settings', 'settings_class', 'make_settings',
            'stage_settings', 'parse_overrides', 'episode_seed', 'seed_everything', 'OutputError', 'json_roundtrip',
-           'fingerprint', 'same_key', 'describe_mismatch', 'remove', 'open_or_refuse', 'atomic_path', 'write_json',
-           'read_json', 'save_torch', 'load_torch', 'dir_bytes', 'now_iso', 'write_metrics', 'read_metrics',
-           'package_versions', 'git_commit', 'machine', 'provenance']
+           'fingerprint', 'same_key', 'key_differences', 'describe_mismatch', 'remove', 'open_or_refuse', 'atomic_path',
+           'write_json', 'read_json', 'save_torch', 'load_torch', 'dir_bytes', 'now_iso', 'write_metrics',
+           'read_metrics', 'package_versions', 'git_commit', 'machine', 'provenance']
 
 # %% ../nbs/00_core.ipynb #1c273ab5
 _SMALL = ['vjepa2-small-jepa', 'vjepa2-small-random']      # the positive control: trained in-domain vs its random twin
@@ -203,16 +203,19 @@ def same_key(a, b) -> bool:
     "Whether two keys are equal as JSON reads them back."
     return _canonical(a) == _canonical(b)
 
-def _diffs(found, wanted, prefix=''):
+def key_differences(found:dict, wanted:dict, prefix:str='') -> list[tuple]:
+    "(dotted key, found value, wanted value) for each value that differs, nested dicts followed (`encoder.dtype`)."
+    out = []
     for k in sorted(set(found) | set(wanted)):
         f, w = found.get(k, '<absent>'), wanted.get(k, '<absent>')
         if same_key({k: f}, {k: w}): continue
-        if isinstance(f, dict) and isinstance(w, dict): yield from _diffs(f, w, f'{prefix}{k}.')
-        else: yield f'{prefix}{k}', f, w
+        if isinstance(f, dict) and isinstance(w, dict): out += key_differences(f, w, f'{prefix}{k}.')
+        else: out.append((f'{prefix}{k}', f, w))
+    return out
 
 def describe_mismatch(found:dict, wanted:dict) -> str:
     "One line per (nested) key whose value differs between `found` and `wanted`; a hint when precision differs."
-    d = list(_diffs(found, wanted))
+    d = key_differences(found, wanted)
     out = [f"  {k}: stored {f!r}, asked {w!r}" for k, f, w in d]
     if any(k.split('.')[-1] in ('dtype', 'precision') for k, _, _ in d):
         out.append("  (precision differs: computed on another device or backend, e.g. bf16 on a CUDA GPU or Modal vs float32 on "

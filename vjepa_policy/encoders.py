@@ -16,12 +16,12 @@ from .envs import episode_windows, window_indices
 warnings.filterwarnings('ignore', message='IProgress not found')
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'TRAINED_CONDITIONS', 'CONDITIONS',
-           'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess', 'WeightsNotFoundError',
-           'quiet_transformers', 'load_pretrained', 'weights_revision', 'tiny_vjepa2_config', 'tiny_dinov2_config',
-           'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder', 'DINOV2_LARGE',
-           'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'small_vjepa2_config', 'make_encoder', 'vit_flops',
-           'vjepa2_clip_flops', 'dinov2_frame_flops']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'TRAINED_CONDITIONS',
+           'PRETRAIN_CONDITIONS', 'CONDITIONS', 'pick_device', 'default_dtype', 'resize_frames', 'normalise',
+           'preprocess', 'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained', 'weights_revision',
+           'tiny_vjepa2_config', 'tiny_dinov2_config', 'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens',
+           'VJEPA2Encoder', 'DINOV2_LARGE', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'small_vjepa2_config',
+           'make_encoder', 'vit_flops', 'vjepa2_clip_flops', 'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -345,6 +345,7 @@ class StateEncoder(Encoder):
 
 # %% ../nbs/02_encoders.ipynb #d2b0c0f3
 TRAINED_CONDITIONS = ('vjepa2-small-jepa', 'vjepa2-ft')       # made by the pretrain stage: need its model folder
+PRETRAIN_CONDITIONS = TRAINED_CONDITIONS + ('vjepa2-small-random',)   # ... and the twin, built on the trained one's architecture
 CONDITIONS = ('vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state', 'vjepa2-tiny-random', 'dinov2-tiny-random',
               'vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft')
 

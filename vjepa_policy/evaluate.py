@@ -13,7 +13,7 @@ from .core import (Settings, OutputError, episode_seed, open_or_refuse, describe
                                read_json, write_json, json_roundtrip)
 from .envs import VectorEnv, FrameWindow
 from .demos import DemoDataset, EXPERTS, EXPERT_DOMAINS
-from .encoders import Encoder, make_encoder
+from .encoders import Encoder, make_encoder, PRETRAIN_CONDITIONS
 
 # %% auto #0
 __all__ = ['wilson_interval', 'bootstrap_ci', 'PolicyController', 'ExpertController', 'RandomController', 'rollout',
@@ -154,7 +154,7 @@ class EvalConfig(Settings):
 
 def _trained_model(ck:dict) -> str|None:
     "The model folder a pretrain-stage condition's embeddings were made with (recorded in the policy's spec)."
-    if ck['condition'] not in ('vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft'): return None
+    if ck['condition'] not in PRETRAIN_CONDITIONS: return None
     m = ck['spec']['encoder'].get('model')
     return None if m in (None, 'None') else m
 

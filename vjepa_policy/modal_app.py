@@ -455,7 +455,7 @@ def pretrain_remote(dataset:str, cfg:dict, out:str, force:bool=False, root:str=D
     rt = prepare_container('pretrain', RESOURCES['pretrain']['cpu'])
     from vjepa_policy.core import make_settings
     from vjepa_policy.pretrain import PretrainConfig, pretrain
-    c = make_settings(PretrainConfig, dict(cfg, backend='local') if 'backend' in cfg else cfg, 'pretrain')
+    c = make_settings(PretrainConfig, dict(cfg, backend='local'), 'pretrain')    # here it trains: never back to Modal
     remote = in_container()
     with periodic_commit(data_volume if remote else None):
         rows = pretrain(Path(root)/dataset, c, Path(root)/out, force, progress=False)
@@ -476,13 +476,6 @@ def key_dtype(key) -> str|None:
     enc = key.get('encoder') if isinstance(key, dict) else None
     return enc.get('dtype') if isinstance(enc, dict) else None
 
-def _diff(a, b, name:str='') -> list[str]:
-    "One line per value that differs between two keys, nested dicts followed (`encoder.dtype`)."
-    from vjepa_policy.core import same_key
-    if isinstance(a, dict) and isinstance(b, dict):
-        return [l for k in sorted(set(a) | set(b)) for l in _diff(a.get(k), b.get(k), f'{name}.{k}' if name else k)]
-    return [] if same_key({'x': a}, {'x': b}) else [f"  {name}: stored {a!r}, new {b!r}"]
-
 def backend_mismatch(path, what:str, stored, new, backend:str='modal'):
     "The OutputError for `path` holding `what` of key `stored` where the `backend` backend makes key `new`."
     from vjepa_policy.core import OutputError
@@ -491,7 +484,9 @@ def backend_mismatch(path, what:str, stored, new, backend:str='modal'):
     if sd != nd:
         lines.append(f"  precision: stored {sd} ({PRECISION_WHERE.get(sd, '?')}), the {backend} backend computes in {nd} "
                      f"({PRECISION_WHERE.get(nd, '?')}). Precision changes the results, so the two are not mixed.")
-    lines += _diff(stored, new) if isinstance(stored, dict) and isinstance(new, dict) else []
+    if isinstance(stored, dict) and isinstance(new, dict):
+        from vjepa_policy.core import key_differences
+        lines += [f"  {k}: stored {a!r}, new {b!r}" for k, a, b in key_differences(stored, new)]
     other = 'local' if backend == 'modal' else 'modal'
     lines.append(f"Continue it with the backend that made it (--backend {other}), or pass --force to make it again with "
                  f"the {backend} backend (deleting {path}).")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_pretrain.ipynb #8edbfb17
 from __future__ import annotations
-import copy, math, time
+import contextlib, copy, math, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -14,14 +14,14 @@ from tqdm import tqdm
 from .core import (Settings, OutputError, open_or_refuse, save_torch, load_torch, read_metrics, remove,
                                now_iso)
 from .encoders import (small_vjepa2_config, resize_frames, normalise, pick_device, load_pretrained,
-                                   quiet_transformers)
+                                   quiet_transformers, TRAINED_CONDITIONS, PRETRAIN_CONDITIONS)
 from .demos import DemoDataset
 from .probe import split_episodes
 
 # %% auto #0
 __all__ = ['BACKENDS', 'PretrainConfig', 'block_mask', 'tube_masks', 'sample_masks', 'Clips', 'encode_visible', 'jepa_loss',
-           'lr_at', 'momentum_at', 'ema_update', 'CollapseError', 'embedding_stats', 'check_collapse', 'build_model',
-           'pretrain_key', 'pretrain', 'pretrained_models', 'models_for']
+           'lr_at', 'momentum_at', 'ema_update', 'train_step', 'CollapseError', 'embedding_stats', 'check_collapse',
+           'build_model', 'pretrain_key', 'pretrain', 'pretrained_models', 'models_for']
 
 # %% ../nbs/15_pretrain.ipynb #1e5cc28e
 BACKENDS = ('local', 'modal')
@@ -159,6 +159,17 @@ def ema_update(target, online, m:float):
     t, o = list(target.parameters()), list(online.parameters())
     torch._foreach_lerp_(t, o, 1 - m)
 
+def train_step(model, target, opt, x:torch.Tensor, masks:list, lr:float, momentum:float, grad_clip:float, amp=None) -> float:
+    "One V-JEPA step: the loss, AdamW at `lr` with clipped gradients, then the target's moving average; the loss."
+    for g in opt.param_groups: g['lr'] = lr
+    with amp or contextlib.nullcontext(): loss = jepa_loss(model, target, x, masks)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    opt.step()
+    ema_update(target, model.encoder, momentum)
+    return loss.item()
+
 # %% ../nbs/15_pretrain.ipynb #09354fa0
 class CollapseError(RuntimeError):
     "The encoder maps every clip to (nearly) the same embedding: training failed."
@@ -249,7 +260,7 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
         return [_summary(ck, cfg, task, params)] + [dict(kind='curve', task=task, condition=cfg.condition, seed=cfg.seed, **d)
                                                     for d in ck['diag']]
     _, _, held = split_episodes(len(ds), cfg.held_out, 0)
-    train_eps = [e for i, e in enumerate(ds.episodes) if i not in set(held.tolist())]
+    train_eps = np.delete(np.asarray(ds.episodes), held)
     clips = Clips(ds, train_eps, c.crop_size, cfg.frames, progress)
     val = Clips(ds, [ds.episodes[i] for i in held], c.crop_size, cfg.frames, progress=False)
     val_x = normalise(val.sample(np.random.default_rng([cfg.seed, 1 << 30]), min(256, 16 * len(held))))
@@ -283,14 +294,8 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
             rng = np.random.default_rng([cfg.seed, step])
             x = normalise(clips.sample(rng, cfg.batch_size)).to(device, non_blocking=True)
             masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale))
-            for g in opt.param_groups: g['lr'] = lr_at(step, cfg)
-            with amp: loss = jepa_loss(model, target, x, masks)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            ema_update(target, model.encoder, momentum_at(step, cfg))
-            ck['losses'].append(loss.item()); ck['step'] = step + 1
+            loss = train_step(model, target, opt, x, masks, lr_at(step, cfg), momentum_at(step, cfg), cfg.grad_clip, amp)
+            ck['losses'].append(loss); ck['step'] = step + 1
             bar.update(); bar.set_postfix(loss=f"{ck['losses'][-1]:.3f}")
             done = ck['step'] == cfg.steps
             if ck['step'] % cfg.diag_every == 0 or done:
@@ -322,8 +327,7 @@ def pretrained_models(pretrain_dir) -> dict:
 
 def models_for(conditions, pretrain_dir) -> dict:
     "The model folders the `conditions` need from the pretrain stage ({} when none needs one)."
-    need = [c for c in conditions if c in ('vjepa2-small-jepa', 'vjepa2-ft')] + \
-           [c for c in conditions if c == 'vjepa2-small-random' and pretrain_dir is not None]
+    need = [c for c in conditions if c in TRAINED_CONDITIONS or (c in PRETRAIN_CONDITIONS and pretrain_dir is not None)]
     if not need: return {}
     have = pretrained_models(pretrain_dir)
     missing = [c for c in need if c not in have]
