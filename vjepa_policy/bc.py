@@ -12,10 +12,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
-from .core import (Settings, fingerprint, open_or_refuse, seed_everything, now_iso,
+from .core import (Settings, fingerprint, open_or_refuse, seed_everything, now_iso, safe_name,
                                save_torch, load_torch)
 from .encode import Embeddings
-from .encoders import CONDITIONS
+from .encoders import check_conditions
 
 # %% auto #0
 __all__ = ['BCConfig', 'mlp', 'BCPolicy', 'split_by_episode', 'train_bc', 'save_policy', 'load_policy', 'train_policies']
@@ -35,8 +35,7 @@ class BCConfig(Settings):
     not_key = ('conditions', 'seeds')
 
     def __post_init__(self):
-        bad = [c for c in self.conditions if c not in CONDITIONS]
-        if bad: raise ValueError(f"Unknown condition(s) {bad}: choose from {', '.join(CONDITIONS)}.")
+        check_conditions(self.conditions)
 
 def mlp(i:int, hidden, o:int) -> nn.Sequential:
     "Linear layers i -> hidden... -> o with ReLU between them (behaviour cloning's policy, SAC's actor and critics)."
@@ -114,11 +113,11 @@ def train_policies(encode_dir, demos_path, cfg:BCConfig, out_dir, force:bool=Fal
     "Train (or reuse) a policy per (condition, seed) of `cfg` from `encode_dir/<condition>.zarr`; one record each."
     rows = []
     for c in cfg.conditions:
-        emb = Embeddings(Path(encode_dir)/f'{c}.zarr', demos_path)
+        emb = Embeddings(Path(encode_dir)/f'{safe_name(c)}.zarr', demos_path)
         spec, pairs = emb.g.attrs['spec'], None
         for s in cfg.seeds:
             run = replace(cfg, seed=s)
-            path = Path(out_dir)/c/f'seed{s}.pt'
+            path = Path(out_dir)/safe_name(c)/f'seed{s}.pt'
             reused = open_or_refuse(path, dict(bc=run.key(), embeddings=spec), lambda p: load_policy(p)[1]['inputs'],
                                     force, 'a policy')
             if reused: h = load_policy(path)[1]['history']

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #b895af3a
 from __future__ import annotations
-import hashlib, json, os, random, platform, shutil, sys, tempfile, typing
+import hashlib, json, os, random, platform, re, shutil, sys, tempfile, typing
 from contextlib import contextmanager
 from dataclasses import asdict, fields, MISSING
 from datetime import datetime, timezone
@@ -17,7 +17,7 @@ import numpy as np
 __all__ = ['PROFILES', 'STAGE_SETTINGS', 'SPLITS', 'get_profile', 'SettingsError', 'Settings', 'settings_class', 'make_settings',
            'stage_settings', 'parse_overrides', 'episode_seed', 'seed_everything', 'OutputError', 'json_roundtrip',
            'fingerprint', 'same_key', 'key_differences', 'describe_mismatch', 'remove', 'open_or_refuse', 'atomic_path',
-           'write_json', 'read_json', 'save_torch', 'load_torch', 'dir_bytes', 'now_iso', 'write_metrics',
+           'write_json', 'read_json', 'save_torch', 'load_torch', 'dir_bytes', 'safe_name', 'now_iso', 'write_metrics',
            'read_metrics', 'package_versions', 'git_commit', 'machine', 'provenance']
 
 # %% ../nbs/00_core.ipynb #1c273ab5
@@ -274,6 +274,14 @@ def load_torch(path):
 def dir_bytes(path) -> int:
     "Bytes on disk of all files under `path` (apparent size)."
     return sum(p.stat().st_size for p in Path(path).rglob('*') if p.is_file())
+
+def safe_name(name:str) -> str:
+    "A file name for `name` (a condition, a controller): itself with ':' as '-' when that is safe, else a readable slug and a hash."
+    plain = name.replace(':', '-')
+    if re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', plain) and len(plain) <= 80: return plain
+    slug = re.sub(r'[^A-Za-z0-9._-]+', '-', plain.split('/')[-1] if '/' in plain else plain).strip('-.')[:40]
+    head = plain.split('-', 1)[0] if plain.startswith(('hf-', 'expert-')) else ''
+    return '-'.join(p for p in (head, slug, hashlib.sha256(name.encode()).hexdigest()[:8]) if p)
 
 # %% ../nbs/00_core.ipynb #72b0085a
 def now_iso() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')

@@ -12,9 +12,9 @@ import numpy as np
 import torch
 import zarr
 from tqdm import tqdm
-from .core import Settings, OutputError, fingerprint, open_or_refuse, now_iso
+from .core import Settings, OutputError, fingerprint, open_or_refuse, now_iso, safe_name
 from .demos import DemoDataset
-from .encoders import Encoder, make_encoder, CONDITIONS
+from .encoders import Encoder, make_encoder, check_conditions
 
 # %% auto #0
 __all__ = ['EMB_FORMAT', 'BACKENDS', 'embedding_spec', 'open_embeddings', 'encode_dataset', 'Embeddings', 'EncodeConfig',
@@ -112,7 +112,7 @@ BACKENDS = ('local', 'modal')
 
 @dataclass(frozen=True, kw_only=True)
 class EncodeConfig(Settings):
-    conditions: list[str]          # encoder conditions (see `encoders.CONDITIONS`)
+    conditions: list[str]          # encoder conditions (see `encoders.CONDITIONS`), or hf:<model>
     batch_size: int                # windows per encoder call
     T: int = 8                     # frames per window
     backend: str = 'local'         # 'local', or 'modal' (Modal GPUs; needs a token)
@@ -120,8 +120,7 @@ class EncodeConfig(Settings):
     not_key = ('conditions', 'batch_size', 'backend', 'gpu')
 
     def __post_init__(self):
-        bad = [c for c in self.conditions if c not in CONDITIONS]
-        if bad: raise ValueError(f"Unknown condition(s) {bad}: choose from {', '.join(CONDITIONS)}.")
+        check_conditions(self.conditions)
         if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
 
 def encode_conditions(demos_path, cfg:EncodeConfig, stage, force:bool=False, progress:bool=True,
@@ -132,5 +131,5 @@ def encode_conditions(demos_path, cfg:EncodeConfig, stage, force:bool=False, pro
         from vjepa_policy.modal_app import encode_with_modal
         return encode_with_modal(demos_path, cfg.conditions, stage, gpu=cfg.gpu, batch_size=cfg.batch_size, force=force,
                                  T=cfg.T, models=models, progress=progress)
-    return [encode_dataset(demos_path, make_encoder(c, model=models.get(c)), stage/f'{c}.zarr', T=cfg.T,
+    return [encode_dataset(demos_path, make_encoder(c, model=models.get(c)), stage/f'{safe_name(c)}.zarr', T=cfg.T,
                            batch_size=cfg.batch_size, force=force, progress=progress) for c in cfg.conditions]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_encoders.ipynb #2a549a10
 from __future__ import annotations
-import copy, hashlib, os, shutil, tempfile, warnings
+import copy, hashlib, inspect, json, os, shutil, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -16,12 +16,16 @@ from .envs import episode_windows, window_indices
 warnings.filterwarnings('ignore', message='IProgress not found')
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'TRAINED_CONDITIONS',
-           'PRETRAIN_CONDITIONS', 'CONDITIONS', 'pick_device', 'default_dtype', 'resize_frames', 'normalise',
-           'preprocess', 'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained', 'weights_revision',
-           'tiny_vjepa2_config', 'tiny_dinov2_config', 'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens',
-           'VJEPA2Encoder', 'DINOV2_LARGE', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'small_vjepa2_config',
-           'make_encoder', 'vit_flops', 'vjepa2_clip_flops', 'dinov2_frame_flops']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'HF_PREFIX', 'HF_OPTIONS',
+           'HF_POOLINGS', 'DTYPES', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS', 'CONDITIONS',
+           'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess', 'WeightsNotFoundError',
+           'quiet_transformers', 'load_pretrained', 'weights_revision', 'tiny_vjepa2_config', 'tiny_dinov2_config',
+           'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder', 'DINOV2_LARGE',
+           'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition',
+           'processor_settings', 'pixel_settings', 'video_frames', 'is_video_config', 'resample_window',
+           'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs', 'save_tiny_hf_models',
+           'small_vjepa2_config', 'check_conditions', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops',
+           'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -51,11 +55,11 @@ def resize_frames(frames:torch.Tensor, crop_size:int, resize_size:int|None=None,
         x = F.interpolate(x, size=(crop_size, crop_size), mode=mode, align_corners=False, antialias=True).round().clamp(0, 255)
     return x.reshape(*lead, 3, crop_size, crop_size)
 
-def normalise(x:torch.Tensor, dtype=torch.float32) -> torch.Tensor:
-    "Pixel values (..., 3, H, W) in [0, 255] (uint8 or float) -> ImageNet-normalised `dtype`."
-    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, device=x.device).view(3, 1, 1)
-    return ((x.float() / 255 - mean) / std).to(dtype)
+def normalise(x:torch.Tensor, dtype=torch.float32, mean=IMAGENET_MEAN, std=IMAGENET_STD, scale:float=1 / 255) -> torch.Tensor:
+    "Pixel values (..., 3, H, W) in [0, 255] (uint8 or float) -> `(x * scale - mean) / std` in `dtype` (ImageNet's by default)."
+    mean = torch.tensor(mean, device=x.device, dtype=torch.float32).view(3, 1, 1)
+    std = torch.tensor(std, device=x.device, dtype=torch.float32).view(3, 1, 1)
+    return ((x.float() * scale - mean) / std).to(dtype)
 
 def preprocess(frames:torch.Tensor, crop_size:int, resize_size:int|None=None, mode:str='bilinear',
                dtype=torch.float32) -> torch.Tensor:
@@ -246,13 +250,41 @@ def DINOV2_LARGE():
     from transformers import Dinov2Config
     return Dinov2Config(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, image_size=518, patch_size=14)
 
-class Dinov2Encoder(Encoder):
+class FrameFusionEncoder(Encoder):
+    "Base of image encoders: each window is described by its last `k` frames' embeddings, stacked or averaged."
+    k:int = 2; fuse:str = 'stack'
+
+    def encode_frames(self, frames, batch_size:int=64) -> np.ndarray:
+        "Per-frame embeddings: (N, H, W, 3) uint8 -> (N, frame dim) float32."
+        raise NotImplementedError
+
+    def _fuse(self, f:np.ndarray) -> np.ndarray:       # (B, k, frame dim) -> (B, dim)
+        return f.reshape(len(f), -1) if self.fuse == 'stack' else f.mean(1)
+
+    def __call__(self, frames=None, obs=None) -> np.ndarray:
+        frames = _check_frames(frames)
+        last = frames[:, -self.k:]
+        if last.shape[1] < self.k: raise ValueError(f"Windows of {frames.shape[1]} frames are shorter than k={self.k}.")
+        f = self.encode_frames(last.reshape(-1, *last.shape[2:]))
+        return self._fuse(f.reshape(len(frames), self.k, -1))
+
+    def encode_episode(self, frames=None, obs=None, T:int=8, batch_size:int=64, episode:int=0) -> np.ndarray:
+        "Each frame encoded once; window t takes the cached embeddings of its last k frames."
+        f = self.encode_frames(frames, batch_size)
+        idx = np.stack([window_indices(t, T)[-self.k:] for t in range(len(frames))])
+        return self._fuse(f[idx])
+
+def _check_fusion(k, fuse):
+    if fuse not in ('stack', 'mean'): raise ValueError(f"Unknown fuse {fuse!r}: 'stack' or 'mean'.")
+    if not isinstance(k, int) or k < 1: raise ValueError(f"k (frames per window) must be an int >= 1, got {k!r}.")
+
+class Dinov2Encoder(FrameFusionEncoder):
     "Frozen DINOv2 image encoder: CLS of the last `k` frames of each window, stacked or averaged."
     def __init__(self, model:str|None=DINOV2_DEFAULT, k:int=2, fuse:str='stack', crop:bool=True, crop_size:int|None=None,
                  device=None, dtype=None, revision:str|None=None, offline:bool|None=None, random_init:bool=False,
                  seed:int=0, name:str|None=None):
         from transformers import Dinov2Model, Dinov2Config
-        if fuse not in ('stack', 'mean'): raise ValueError(f"Unknown fuse {fuse!r}: 'stack' or 'mean'.")
+        _check_fusion(k, fuse)
         self.device = pick_device(device); self.dtype = dtype or default_dtype(self.device)
         self.model, self.revision = frozen_model(Dinov2Model, Dinov2Config, model, DINOV2_DEFAULT, DINOV2_LARGE, revision,
                                                  offline, random_init, seed, self.device, self.dtype)
@@ -274,22 +306,6 @@ class Dinov2Encoder(Encoder):
             x = preprocess(x, self.crop_size, self.resize_size, 'bicubic', self.dtype)
             out.append(self.model(pixel_values=x).pooler_output.float().cpu().numpy())
         return np.concatenate(out)
-
-    def _fuse(self, f:np.ndarray) -> np.ndarray:       # (B, k, hidden) -> (B, dim)
-        return f.reshape(len(f), -1) if self.fuse == 'stack' else f.mean(1)
-
-    def __call__(self, frames=None, obs=None) -> np.ndarray:
-        frames = _check_frames(frames)
-        last = frames[:, -self.k:]
-        if last.shape[1] < self.k: raise ValueError(f"Windows of {frames.shape[1]} frames are shorter than k={self.k}.")
-        f = self.encode_frames(last.reshape(-1, *last.shape[2:]))
-        return self._fuse(f.reshape(len(frames), self.k, -1))
-
-    def encode_episode(self, frames=None, obs=None, T:int=8, batch_size:int=64, episode:int=0) -> np.ndarray:
-        "Each frame encoded once; window t takes the cached embeddings of its last k frames."
-        f = self.encode_frames(frames, batch_size)
-        idx = np.stack([window_indices(t, T)[-self.k:] for t in range(len(frames))])
-        return self._fuse(f[idx])
 
     def key(self) -> dict:
         return dict(name=self.name, model=self.source, revision=self.revision, k=self.k, fuse=self.fuse, crop=self.crop,
@@ -344,6 +360,255 @@ class StateEncoder(Encoder):
     def key(self) -> dict: return dict(name=self.name, angle_dims=self.angle_dims)
 
 # %% ../nbs/02_encoders.ipynb #d2b0c0f3
+HF_PREFIX = 'hf:'
+HF_OPTIONS = {'pooling': str, 'k': int, 'fuse': str, 'crop': bool, 'dtype': str}
+HF_POOLINGS = ('cls', 'pooler', 'mean', 'last', 'grid2')
+DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
+
+def _hf_option(condition, k:str, v:str):
+    if k not in HF_OPTIONS:
+        raise ValueError(f"Unknown option {k!r} in condition {condition!r}: options are {', '.join(HF_OPTIONS)}.")
+    t = HF_OPTIONS[k]
+    if t is bool:
+        if v.lower() in ('true', 'yes', '1'): return True
+        if v.lower() in ('false', 'no', '0'): return False
+        raise ValueError(f"Option {k}={v!r} in {condition!r} is not a boolean: write {k}=true or {k}=false.")
+    if t is int:
+        try: return int(v)
+        except ValueError: raise ValueError(f"Option {k}={v!r} in {condition!r} is not an integer.") from None
+    return v
+
+def parse_hf_condition(condition:str) -> tuple[str, dict]:
+    "`hf:MODEL` or `hf:MODEL:key=value,...` -> (MODEL, {option: value})."
+    if not condition.startswith(HF_PREFIX): raise ValueError(f"{condition!r} is not an hf: condition.")
+    model, opts = condition[len(HF_PREFIX):], {}
+    head, sep, tail = model.rpartition(':')
+    if sep and tail and all('=' in p for p in tail.split(',')):
+        model = head
+        for p in tail.split(','):
+            k, v = (s.strip() for s in p.split('=', 1))
+            opts[k] = _hf_option(condition, k, v)
+    if not model: raise ValueError(f"Condition {condition!r} names no model: write hf:<hub id or local folder>.")
+    return model, opts
+
+def processor_settings(model:str, revision:str|None=None, offline:bool|None=None) -> tuple[dict|None, str|None]:
+    "(the processor settings saved with `model`, their file name), or (None, None) when it has none."
+    from transformers.utils import cached_file
+    if offline is None: offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes')
+    p = Path(model).expanduser()
+    for fname in ('preprocessor_config.json', 'video_preprocessor_config.json'):
+        if p.is_dir(): f = p/fname if (p/fname).exists() else None
+        else:
+            f = None
+            for local in ((True,) if offline else (True, False)):
+                f = cached_file(model, fname, revision=revision, local_files_only=local,
+                                _raise_exceptions_for_missing_entries=False, _raise_exceptions_for_connection_errors=False)
+                if f: break
+        if f: return json.loads(Path(f).read_text()), fname
+    return None, None
+
+RESAMPLE = {2: 'bilinear', 3: 'bicubic', 0: 'nearest'}     # PIL's codes, as processors save them
+
+def _square(size, what:str) -> int:
+    h, w = (size, size) if isinstance(size, int) else (size['height'], size['width'])
+    if h != w: raise ValueError(f"The processor's {what} is {h}x{w}: only square model inputs are supported.")
+    return int(h)
+
+def pixel_settings(proc:dict|None, config, crop:bool=True) -> dict:
+    "How frames become model input: input size, shortest-edge resize (None: straight to the input), mean, std, scale, filter."
+    if proc is None:
+        size = getattr(config, 'image_size', None) or getattr(config, 'crop_size', None)
+        if size is None: raise ValueError("The model has neither processor settings nor an image_size in its config.")
+        return dict(size=_square(size if isinstance(size, int) else dict(height=size[0], width=size[1]), 'image size'),
+                    resize=None, mean=list(IMAGENET_MEAN), std=list(IMAGENET_STD), scale=1 / 255, mode='bilinear',
+                    processor='none: config image_size, ImageNet mean/std')
+    size, crop_size = proc.get('size') or {}, proc.get('crop_size')
+    if 'shortest_edge' in size and proc.get('do_center_crop', True) and crop_size:
+        out, resize = _square(crop_size, 'crop size'), int(size['shortest_edge'])
+    elif 'shortest_edge' in size: out, resize = int(size['shortest_edge']), None
+    elif size: out, resize = _square(size, 'size'), None
+    else: raise ValueError(f"Processor settings without a size: {proc}")
+    norm = proc.get('do_normalize', True)
+    return dict(size=out, resize=resize if crop else None,
+                mean=list(proc.get('image_mean', IMAGENET_MEAN)) if norm else [0.0] * 3,
+                std=list(proc.get('image_std', IMAGENET_STD)) if norm else [1.0] * 3,
+                scale=float(proc.get('rescale_factor', 1 / 255)) if proc.get('do_rescale', True) else 1.0,
+                mode=RESAMPLE.get(proc.get('resample', 2), 'bilinear'), processor=proc.get('image_processor_type')
+                or proc.get('video_processor_type') or 'processor')
+
+def video_frames(config) -> int|None:
+    "The fixed number of frames a video model takes (None: any multiple of its tubelet); raises for image models."
+    if hasattr(config, 'num_frames'): return int(config.num_frames)
+    if hasattr(config, 'frames_per_clip'): return None
+    raise ValueError(f"{config.model_type} is not a video model.")
+
+def is_video_config(config) -> bool: return hasattr(config, 'num_frames') or hasattr(config, 'frames_per_clip')
+
+def resample_window(T:int, frames:int) -> np.ndarray:
+    "Indices of `frames` frames spread over a window of `T`, ending at the newest (T-1)."
+    return T - 1 - np.floor((frames - 1 - np.arange(frames)) * T / frames).astype(int)
+
+def _patch_grid(config, size:int, frames:int) -> tuple[int, int, int]:
+    tub, patch = getattr(config, 'tubelet_size', 1), getattr(config, 'patch_size', None)
+    if isinstance(tub, (list, tuple)): tub, ph, pw = tub       # ViViT: (t, h, w) tubelets
+    else: ph, pw = (patch, patch) if isinstance(patch, int) else tuple(patch)
+    return frames // tub, size // ph, size // pw
+
+class _HFVision:
+    "The parts of an `hf:` encoder that image and video models share: loading, pixels, token layout, pooling."
+    def _load(self, model, weights, pooling, crop, dtype, device, revision, offline, name):
+        from transformers import AutoConfig, AutoModel
+        if isinstance(dtype, str):
+            if dtype not in DTYPES: raise ValueError(f"Unknown dtype {dtype!r}: choose one of {', '.join(DTYPES)}.")
+            dtype = DTYPES[dtype]
+        self.device = pick_device(device); self.dtype = dtype or default_dtype(self.device)
+        src = str(weights or model)                # where the weights are read (on Modal: an uploaded copy of `model`)
+        cfg = load_pretrained(AutoConfig, src, revision, offline)
+        m = load_pretrained(AutoModel, src, revision, offline)
+        self.revision = weights_revision(m, src)
+        if getattr(cfg, 'vision_config', None) is not None and hasattr(m, 'vision_model'): m = m.vision_model
+        self.model = m.eval().requires_grad_(False).to(self.device, self.dtype)
+        self.config, self.source, self.crop, self.name = m.config, str(model), crop, name or f'{HF_PREFIX}{model}'
+        proc, _ = processor_settings(src, revision, offline)
+        self.pixels = pixel_settings(proc, self.config, crop)
+        if proc is None:
+            warnings.warn(f"{model} has no processor settings: frames are resized to its config's image_size "
+                          f"({self.pixels['size']}) and normalised with ImageNet's mean and std.")
+        params = inspect.signature(self.model.forward).parameters
+        self.input_name = 'pixel_values_videos' if 'pixel_values_videos' in params else 'pixel_values'
+        self.extra = dict(skip_predictor=True) if 'skip_predictor' in params else {}
+
+    def _layout(self, x:torch.Tensor, frames:int, pooling:str|None):
+        "Token layout from one forward pass: prefix tokens, patch grid, poolings offered; sets pooling and width."
+        out = self.model(**{self.input_name: x}, **self.extra)
+        N = out.last_hidden_state.shape[1]
+        grid = _patch_grid(self.config, self.pixels['size'], frames)
+        self.prefix = N - int(np.prod(grid))
+        self.grid = grid if self.prefix >= 0 else None
+        video = is_video_config(self.config)
+        self.poolings = (('cls',) if self.grid and self.prefix >= 1 else ()) + \
+                        (('pooler',) if getattr(out, 'pooler_output', None) is not None else ()) + ('mean',) + \
+                        (('last',) if video and self.grid else ()) + \
+                        (('grid2',) if self.grid and grid[1] % 2 == 0 and grid[2] % 2 == 0 else ())
+        default = 'mean' if video else next(p for p in ('cls', 'pooler', 'mean') if p in self.poolings)
+        self.pooling = pooling or default
+        if self.pooling not in self.poolings:
+            raise ValueError(f"Pooling {self.pooling!r} does not apply to {self.source} ({self.config.model_type}): "
+                             f"it offers {', '.join(self.poolings)}.")
+        return self._pool(out).shape[-1]
+
+    def _pool(self, out) -> torch.Tensor:
+        if self.pooling == 'pooler': return out.pooler_output.flatten(1)
+        tokens = out.last_hidden_state
+        if self.pooling == 'cls': return tokens[:, 0]
+        patches = tokens[:, self.prefix:] if self.grid else tokens
+        if self.pooling == 'mean': return patches.mean(1)
+        return pool_tokens(patches, self.grid, self.pooling)
+
+    def _pixels(self, frames:torch.Tensor) -> torch.Tensor:
+        p = self.pixels
+        return normalise(resize_frames(frames, p['size'], p['resize'], p['mode']), self.dtype, p['mean'], p['std'], p['scale'])
+
+    def _key(self) -> dict:
+        return dict(name=self.name, model=self.source, revision=self.revision, model_type=self.config.model_type,
+                    pooling=self.pooling, crop=self.crop, dtype=str(self.dtype).replace('torch.', ''), **self.pixels)
+
+class HFImageEncoder(_HFVision, FrameFusionEncoder):
+    "Any `transformers` image model, frozen: each window described by its last `k` frames, pooled, stacked or averaged."
+    def __init__(self, model:str, pooling:str|None=None, k:int=2, fuse:str='stack', crop:bool=True, dtype=None,
+                 device=None, revision:str|None=None, offline:bool|None=None, name:str|None=None, weights:str|None=None):
+        _check_fusion(k, fuse)
+        self._load(model, weights, pooling, crop, dtype, device, revision, offline, name)
+        self.k, self.fuse = k, fuse
+        s = self.pixels['size']
+        with torch.inference_mode():
+            self.frame_dim = self._layout(torch.zeros(1, 3, s, s, device=self.device, dtype=self.dtype), 1, pooling)
+        self.dim = self.frame_dim * (k if fuse == 'stack' else 1)
+
+    @torch.inference_mode()
+    def encode_frames(self, frames, batch_size:int=64) -> np.ndarray:
+        out = []
+        for i in range(0, len(frames), batch_size):
+            chunk = frames[i:i + batch_size]
+            x = self._pixels(_to_device(chunk if torch.is_tensor(chunk) else np.ascontiguousarray(chunk), self.device))
+            out.append(self._pool(self.model(**{self.input_name: x}, **self.extra)).float().cpu().numpy())
+        return np.concatenate(out)
+
+    def key(self) -> dict: return dict(self._key(), kind='image', k=self.k, fuse=self.fuse)
+
+class HFVideoEncoder(_HFVision, Encoder):
+    "Any `transformers` video model, frozen: the window at once (resampled to the model's frame count), pooled."
+    def __init__(self, model:str, pooling:str|None=None, crop:bool=True, dtype=None, device=None,
+                 revision:str|None=None, offline:bool|None=None, name:str|None=None, weights:str|None=None):
+        self._load(model, weights, pooling, crop, dtype, device, revision, offline, name)
+        self.frames = video_frames(self.config)
+        tub = getattr(self.config, 'tubelet_size', 1)
+        self.tubelet = int(tub[0] if isinstance(tub, (list, tuple)) else tub)
+        n, s = self.frames or 2 * self.tubelet, self.pixels['size']
+        with torch.inference_mode():
+            self.dim = self._layout(torch.zeros(1, n, 3, s, s, device=self.device, dtype=self.dtype), n, pooling)
+
+    @torch.inference_mode()
+    def __call__(self, frames=None, obs=None) -> np.ndarray:
+        frames = _check_frames(frames)
+        T = frames.shape[1]
+        if self.frames is not None: frames = frames[:, resample_window(T, self.frames)]
+        elif T % self.tubelet: raise ValueError(f"{self.source} needs windows of a multiple of {self.tubelet} frames, got {T}.")
+        x = self._pixels(_to_device(np.ascontiguousarray(frames) if not torch.is_tensor(frames) else frames, self.device))
+        n = x.shape[1]
+        if self.grid and self.grid[0] != n // self.tubelet:       # the grid was measured on another clip length
+            self.grid = (n // self.tubelet, *self.grid[1:])
+        return self._pool(self.model(**{self.input_name: x}, **self.extra)).float().cpu().numpy()
+
+    def key(self) -> dict: return dict(self._key(), kind='video', frames=self.frames)
+
+def hf_encoder(model:str, device=None, **kw) -> Encoder:
+    "The encoder of an `hf:` model: `HFVideoEncoder` when its config counts frames, else `HFImageEncoder`."
+    from transformers import AutoConfig
+    cfg = load_pretrained(AutoConfig, str(kw.get('weights') or model), kw.get('revision'), kw.get('offline'))
+    cfg = getattr(cfg, 'vision_config', None) or cfg
+    if is_video_config(cfg):
+        bad = {'k', 'fuse'} & set(kw)
+        if bad: raise ValueError(f"{model} is a video model: it takes the whole window, so {sorted(bad)} do not apply.")
+        return HFVideoEncoder(model, device=device, **kw)
+    return HFImageEncoder(model, device=device, **kw)
+
+def tiny_hf_configs() -> dict:
+    "Tiny configs of three architectures besides V-JEPA 2 and DINOv2: ViT, SigLIP (both towers), VideoMAE."
+    from transformers import ViTConfig, SiglipConfig, VideoMAEConfig
+    vis = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, image_size=32, patch_size=8)
+    return {'vit': ViTConfig(**vis),
+            'siglip': SiglipConfig(vision_config=vis, text_config=dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                                                       intermediate_size=64, vocab_size=64, bos_token_id=1,
+                                                                       eos_token_id=2, pad_token_id=0)),
+            'videomae': VideoMAEConfig(**vis, num_frames=4, tubelet_size=2)}
+
+def save_tiny_hf_models(root=None, seed:int=0, processors:bool=True) -> dict:
+    "Save (once) tiny random-weight ViT, SigLIP and VideoMAE folders with processor settings; {'vit': path, ...}."
+    from transformers import AutoModel
+    root = Path(root) if root else _cache_dir()/'tiny-models'
+    procs = {'vit': dict(image_processor_type='ViTImageProcessor', do_resize=True, size=dict(height=32, width=32),
+                         do_rescale=True, rescale_factor=1 / 255, do_normalize=True, image_mean=[0.5] * 3, image_std=[0.5] * 3, resample=2),
+             'siglip': dict(image_processor_type='SiglipImageProcessor', do_resize=True, size=dict(height=32, width=32),
+                            do_rescale=True, rescale_factor=1 / 255, do_normalize=True, image_mean=[0.5] * 3, image_std=[0.5] * 3, resample=3),
+             'videomae': dict(image_processor_type='VideoMAEImageProcessor', do_resize=True, size=dict(shortest_edge=36),
+                              do_center_crop=True, crop_size=dict(height=32, width=32), do_rescale=True, rescale_factor=1 / 255,
+                              do_normalize=True, image_mean=list(IMAGENET_MEAN), image_std=list(IMAGENET_STD), resample=2)}
+    out = {}
+    for name, cfg in tiny_hf_configs().items():
+        path = root/(f'hf-{name}-tiny-random' + ('' if processors else '-noproc'))
+        if not path.exists():
+            root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(dir=root, prefix=f'.{name}-'))
+            torch.manual_seed(seed)
+            with quiet_transformers(): AutoModel.from_config(cfg).save_pretrained(str(tmp))
+            if processors: (tmp/'preprocessor_config.json').write_text(json.dumps(procs[name], indent=2))
+            try: tmp.rename(path)
+            except OSError: shutil.rmtree(tmp, ignore_errors=True)
+        out[name] = path
+    return out
+
+# %% ../nbs/02_encoders.ipynb #2eb835b9
 TRAINED_CONDITIONS = ('vjepa2-small-jepa', 'vjepa2-ft')       # made by the pretrain stage: need its model folder
 PRETRAIN_CONDITIONS = TRAINED_CONDITIONS + ('vjepa2-small-random',)   # ... and the twin, built on the trained one's architecture
 CONDITIONS = ('vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state', 'vjepa2-tiny-random', 'dinov2-tiny-random',
@@ -358,8 +623,18 @@ def small_vjepa2_config(crop_size:int=64, patch_size:int=8, tubelet_size:int=2, 
                         pred_hidden_size=pred_hidden_size, pred_num_hidden_layers=pred_layers,
                         pred_num_attention_heads=pred_heads, pred_num_mask_tokens=2)
 
+def check_conditions(conditions, known=CONDITIONS, what:str='condition'):
+    "Refuse unknown condition names; an `hf:` condition's options are checked here, its model when it is loaded."
+    bad = [c for c in conditions if not (isinstance(c, str) and c.startswith(HF_PREFIX)) and c not in known]
+    if bad: raise ValueError(f"Unknown {what}(s) {bad}: choose from {', '.join(known)}, or hf:<hub id or local folder>.")
+    for c in conditions:
+        if c.startswith(HF_PREFIX): parse_hf_condition(c)
+
 def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **kw) -> Encoder:
     "The encoder of condition `name`; `model` overrides the default weights (a hub id or a local folder)."
+    if name.startswith(HF_PREFIX):         # `model`: where the weights are read, when not where the condition says
+        m, opts = parse_hf_condition(name)
+        return hf_encoder(m, device=device, name=name, weights=model, **{**opts, **kw})
     if name in TRAINED_CONDITIONS:
         if model is None:
             raise ValueError(f"Condition {name!r} is the encoder the pretrain stage trains: run that stage first "
@@ -383,7 +658,7 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
         path = save_tiny_models(tiny_root)[name.split('-')[0]]
         cls = VJEPA2Encoder if name.startswith('vjepa2') else Dinov2Encoder
         return cls(str(path), device=device, name=name, **kw)
-    raise ValueError(f"Unknown condition {name!r}: choose one of {CONDITIONS}.")
+    raise ValueError(f"Unknown condition {name!r}: choose one of {CONDITIONS}, or hf:<hub id or local folder>.")
 
 # %% ../nbs/02_encoders.ipynb #447154ff
 def vit_flops(tokens:int, hidden:int, layers:int, mlp_ratio:float=4.0, patch_in:int=0) -> float:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from tqdm import tqdm
-from .core import (Settings, OutputError, episode_seed, open_or_refuse, describe_mismatch,
+from .core import (Settings, OutputError, episode_seed, open_or_refuse, describe_mismatch, safe_name,
                                read_json, write_json, json_roundtrip)
 from .envs import VectorEnv, FrameWindow
 from .demos import DemoDataset, EXPERTS, EXPERT_DOMAINS
@@ -101,7 +101,7 @@ def evaluate(ctrl, task:str, out_dir, key:dict, episodes:int=100, n_envs:int=10,
              size=256, preset:str='fast', T:int=8, workers:int|None=None, video:int=4, force:bool=False,
              progress:bool=True) -> dict:
     "Roll out `ctrl` on `episodes` evaluation episodes (resumably); returns the per-episode results."
-    name = ctrl.name.replace(':', '-')
+    name = safe_name(ctrl.name)
     out = Path(out_dir)/'rollouts'/f"{name}.json"
     key = json_roundtrip(dict(key, task=task, episodes=episodes, seed=seed, episode_len=episode_len, size=size,
                               preset=preset, T=T))

@@ -339,8 +339,10 @@ WEIGHT_FILES = ['*.json', '*.safetensors', '*.txt', '*.model']
 HF_SECRET_VAR = 'VJEPA_POLICY_HF_SECRET'
 
 def condition_model(condition:str, models:dict|None=None) -> str|None:
-    "The weights `condition` loads: its entry in `models` (hub id or folder), else its hub default (None: none)."
-    return (models or {}).get(condition) or HUB_WEIGHTS.get(condition)
+    "The weights `condition` loads: its entry in `models` (hub id or folder), else its hub default or the model an `hf:` condition names (None: none)."
+    from vjepa_policy.encoders import HF_PREFIX, parse_hf_condition
+    hf = parse_hf_condition(condition)[0] if condition.startswith(HF_PREFIX) else None
+    return (models or {}).get(condition) or HUB_WEIGHTS.get(condition) or hf
 
 def weights_for(conditions, models:dict|None=None) -> list[str]:
     "The hub ids the GPU containers of `conditions` load (local folders excluded: they are uploaded)."
@@ -395,8 +397,12 @@ def upload_model(model:str|None, log=print) -> str|None:
     return f'{HF_CACHE}/{remote}'
 
 def upload_models(models:dict|None, conditions, log=print) -> dict:
-    "{condition: model as the containers name it} for the `conditions` that have an entry in `models`."
-    return {c: upload_model(models[c], log) for c in conditions if (models or {}).get(c)}
+    "{condition: model as the containers name it} for the `conditions` that have an entry in `models` or name a local folder (`hf:`)."
+    out = {}
+    for c in conditions:
+        m = condition_model(c, models)
+        if (models or {}).get(c) or (m and Path(m).expanduser().is_dir()): out[c] = upload_model(m, log)
+    return out
 
 # %% ../nbs/98_modal.ipynb #765a20ff
 @app.function(image=image, gpu='A10G', volumes=VOLUMES, timeout=6 * 3600, env=GPU_ENV, **RESOURCES['encode'])
@@ -414,8 +420,8 @@ def encode_remote(dataset:str, condition:str, out:str, batch_size:int=64, force:
 # %% ../nbs/98_modal.ipynb #39ac34d7
 def sac_run_path(task:str, condition:str, run_cfg) -> str:
     "Where one SAC run (settings `run_cfg`, from `sac.condition_config`) lives, relative to the Volume's root."
-    from vjepa_policy.core import fingerprint
-    return f"sac/{task}/{fingerprint(run_cfg.key())}/{condition}/seed{run_cfg.seed}"
+    from vjepa_policy.core import fingerprint, safe_name
+    return f"sac/{task}/{fingerprint(run_cfg.key())}/{safe_name(condition)}/seed{run_cfg.seed}"
 
 @app.function(image=image, gpu='A10G', volumes=VOLUMES, timeout=24 * 3600, retries=2, env=GPU_ENV, **RESOURCES['sac'])
 def sac_remote(task:str, condition:str, seed:int, cfg:dict, workers:int=SAC_WORKERS, models:dict|None=None,
@@ -560,17 +566,18 @@ def _store_spec(p) -> dict:
 
 def encode_with_modal(data, conditions:list[str], stage, gpu:str='A10G', batch_size:int=64, force:bool=False, T:int=8,
                       models:dict|None=None, progress:bool=True, log=print) -> list[dict]:
-    "Encode the dataset at `data` with each condition (GPU ones on Modal); stores land in `stage/<condition>.zarr`."
+    "Encode the dataset at `data` with each condition (GPU ones on Modal); stores land in `stage/<safe_name(condition)>.zarr`."
+    from vjepa_policy.core import safe_name
     from vjepa_policy.encode import encode_dataset
     from vjepa_policy.encoders import make_encoder
     data, stage = Path(data), Path(stage)
     here, there = split_conditions(conditions)
-    for c in there: refuse_precision(stage/f'{c}.zarr', 'embeddings', _store_spec, force)
+    for c in there: refuse_precision(stage/f'{safe_name(c)}.zarr', 'embeddings', _store_spec, force)
     rows, failed = {}, []
 
     def local_work():
         for c in here:
-            try: rows[c] = encode_dataset(data, make_encoder(c, model=(models or {}).get(c)), stage/f'{c}.zarr', T=T, batch_size=batch_size, force=force,
+            try: rows[c] = encode_dataset(data, make_encoder(c, model=(models or {}).get(c)), stage/f'{safe_name(c)}.zarr', T=T, batch_size=batch_size, force=force,
                                           progress=progress)
             except Exception as e: failed.append((c, e))
 
@@ -581,7 +588,7 @@ def encode_with_modal(data, conditions:list[str], stage, gpu:str='A10G', batch_s
             prefetch_weights(weights_for(there, models), log)
             refs = upload_models(models, there, log)
             key = remote.split('/')[-1]
-            outs = {c: f'embeddings/{key}/{c}.zarr' for c in there}
+            outs = {c: f'embeddings/{key}/{safe_name(c)}.zarr' for c in there}
             if force:
                 for o in outs.values(): remove_remote(data_volume, o)
             args = [(remote, c, outs[c], batch_size, False, T, refs.get(c)) for c in there]
@@ -590,7 +597,7 @@ def encode_with_modal(data, conditions:list[str], stage, gpu:str='A10G', batch_s
             for c, r in zip(there, results):
                 if isinstance(r, BaseException): failed.append((c, r)); continue
                 try:
-                    fetch(outs[c], stage/f'{c}.zarr', _store_spec, 'embeddings', force)
+                    fetch(outs[c], stage/f'{safe_name(c)}.zarr', _store_spec, 'embeddings', force)
                     rows[c] = r['result']; report_runtime(f'encode {c}', r.get('runtime'), log)
                 except Exception as e: failed.append((c, e))
     if failed: raise RemoteRunsFailed('encodings', failed, len(rows))
@@ -603,12 +610,12 @@ def sac_with_modal(task:str, cfg, stage, gpu:str|None=None, models:dict|None=Non
     "Every (condition, seed) of `cfg` on `task`: GPU conditions as their own Modal containers, CPU ones here."
     from dataclasses import asdict
     from vjepa_policy.sac import condition_config, train_sac, sac_encoder
-    from vjepa_policy.core import OutputError
+    from vjepa_policy.core import OutputError, safe_name
     stage = Path(stage)
     here, there = split_conditions(cfg.conditions)
     runs = [(c, s) for c in there for s in cfg.seeds]
     for c, s in runs:
-        d = stage/c/f'seed{s}'
+        d = stage/safe_name(c)/f'seed{s}'
         if (d/'checkpoint.pt').exists() and not (d/'curve.json').exists():
             raise OutputError(f"{d} holds an unfinished run of the local backend (checkpoint.pt). Finish it with "
                               f"--backend local, or delete {d} to run it on Modal.")
@@ -618,7 +625,7 @@ def sac_with_modal(task:str, cfg, stage, gpu:str|None=None, models:dict|None=Non
     def local_work():
         for c in here:
             for s in cfg.seeds:
-                d = stage/c/f'seed{s}'
+                d = stage/safe_name(c)/f'seed{s}'
                 log(f"sac {task} {c} seed {s}: run here (CPU-sized), in {d}")
                 try: curves[(c, s)] = train_sac(task, sac_encoder(c, model=(models or {}).get(c)), condition_config(cfg, c, s),
                                                 progress=progress, run_dir=d)
@@ -636,7 +643,7 @@ def sac_with_modal(task:str, cfg, stage, gpu:str|None=None, models:dict|None=Non
             for (c, s), r in zip(runs, results):
                 if isinstance(r, BaseException): failed.append((f'({c}, seed {s})', r)); continue
                 try:
-                    fetch(sac_run_path(task, c, condition_config(cfg, c, s)), stage/c/f'seed{s}', _run_key, 'a SAC run')
+                    fetch(sac_run_path(task, c, condition_config(cfg, c, s)), stage/safe_name(c)/f'seed{s}', _run_key, 'a SAC run')
                     curves[(c, s)] = r['result']; report_runtime(f'sac {c} seed {s}', r.get('runtime'), log)
                 except Exception as e: failed.append((f'({c}, seed {s})', e))
     if failed: raise RemoteRunsFailed('SAC runs', failed, len(curves))

@@ -13,10 +13,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
-from .core import (Settings, episode_seed, seed_everything, open_or_refuse, json_roundtrip, read_json, write_json,
+from .core import (Settings, episode_seed, seed_everything, open_or_refuse, json_roundtrip, read_json, write_json, safe_name,
                                save_torch, load_torch, now_iso, provenance)
 from .envs import VectorEnv
-from .encoders import CONDITIONS, Encoder, make_encoder, pick_device
+from .encoders import CONDITIONS, Encoder, check_conditions, make_encoder, pick_device
 from .encode import BACKENDS
 from .evaluate import wilson_interval, run_episodes
 from .bc import mlp
@@ -57,8 +57,7 @@ class SACConfig(Settings):
     not_key = ('conditions', 'seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every')
 
     def __post_init__(self):
-        bad = [c for c in self.conditions if c not in SAC_CONDITIONS]
-        if bad: raise ValueError(f"Unknown SAC condition(s) {bad}: choose from {', '.join(SAC_CONDITIONS)}.")
+        check_conditions(self.conditions, SAC_CONDITIONS, 'SAC condition')
         if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
 
 # %% ../nbs/20_sac.ipynb #027a12fa
@@ -480,7 +479,7 @@ def train_conditions(task:str, cfg:SACConfig, stage, device=None, progress:bool=
     stage, rows = Path(stage), []
     for c in cfg.conditions:
         for s in cfg.seeds:
-            run = stage/c/f'seed{s}'
+            run = stage/safe_name(c)/f'seed{s}'
             state = 'new' if force else 'reused' if (run/'curve.json').exists() else 'resumed' if (run/'checkpoint.pt').exists() else 'new'
             log(f"sac {task} {c} seed {s}: {state} run in {run}")
             rows += train_sac(task, sac_encoder(c, device=device), condition_config(cfg, c, s), device=device, progress=progress,
