@@ -276,11 +276,12 @@ def dir_bytes(path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob('*') if p.is_file())
 
 def safe_name(name:str) -> str:
-    "A file name for `name` (a condition, a controller): itself with ':' as '-' when that is safe, else a readable slug and a hash."
-    plain = name.replace(':', '-')
-    if re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', plain) and len(plain) <= 80: return plain
-    slug = re.sub(r'[^A-Za-z0-9._-]+', '-', plain.split('/')[-1] if '/' in plain else plain).strip('-.')[:40]
-    head = plain.split('-', 1)[0] if plain.startswith(('hf-', 'expert-')) else ''
+    "A file name for `name` (a condition, a controller): a built-in name as it is (':' as '-'); an `hf:` name, or any other, as a readable slug and a hash of the whole name."
+    head, rest = ('hf', name[3:]) if name.startswith('hf:') else ('', name)
+    if not head:
+        plain = name.replace(':', '-')
+        if re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', plain) and len(plain) <= 80: return plain
+    slug = re.sub(r'[^A-Za-z0-9._]+', '-', rest.rstrip('/').split('/')[-1]).strip('-.')[:40]
     return '-'.join(p for p in (head, slug, hashlib.sha256(name.encode()).hexdigest()[:8]) if p)
 
 # %% ../nbs/00_core.ipynb #72b0085a

@@ -17,15 +17,15 @@ warnings.filterwarnings('ignore', message='IProgress not found')
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'HF_PREFIX', 'HF_OPTIONS',
-           'HF_POOLINGS', 'DTYPES', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS', 'CONDITIONS',
-           'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess', 'WeightsNotFoundError',
-           'quiet_transformers', 'load_pretrained', 'weights_revision', 'tiny_vjepa2_config', 'tiny_dinov2_config',
-           'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder', 'DINOV2_LARGE',
-           'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition',
-           'processor_settings', 'pixel_settings', 'video_frames', 'is_video_config', 'resample_window',
-           'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs', 'save_tiny_hf_models',
-           'small_vjepa2_config', 'check_conditions', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops',
-           'dinov2_frame_flops']
+           'HF_POOLINGS', 'DTYPES', 'PROCESSOR_KEYS', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS',
+           'CONDITIONS', 'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess',
+           'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained', 'weights_revision', 'tiny_vjepa2_config',
+           'tiny_dinov2_config', 'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder',
+           'DINOV2_LARGE', 'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition',
+           'processor_settings', 'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config',
+           'resample_window', 'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs',
+           'save_tiny_hf_models', 'small_vjepa2_config', 'check_conditions', 'make_encoder', 'vit_flops',
+           'vjepa2_clip_flops', 'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -40,6 +40,11 @@ def default_dtype(device:torch.device) -> torch.dtype:
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
+def _interpolate(x, size, mode):
+    "Resize float pixels as an image library resizes uint8 images: antialiased (bilinear, bicubic), rounded, clamped."
+    if mode == 'nearest': return F.interpolate(x, size=size, mode='nearest')
+    return F.interpolate(x, size=size, mode=mode, align_corners=False, antialias=True).round().clamp(0, 255)
+
 def resize_frames(frames:torch.Tensor, crop_size:int, resize_size:int|None=None, mode:str='bilinear') -> torch.Tensor:
     "uint8 frames (..., H, W, 3) -> float pixel values (..., 3, crop, crop) in [0, 255], rounded as a uint8 image's."
     if frames.dtype != torch.uint8: raise TypeError(f"Frames must be uint8 (..., H, W, 3), got {frames.dtype}.")
@@ -48,18 +53,19 @@ def resize_frames(frames:torch.Tensor, crop_size:int, resize_size:int|None=None,
     x = frames.reshape(-1, h, w, 3).permute(0, 3, 1, 2).float()
     if resize_size is not None:
         size = (resize_size, int(resize_size * w / h)) if h <= w else (int(resize_size * h / w), resize_size)
-        if size != (h, w): x = F.interpolate(x, size=size, mode=mode, align_corners=False, antialias=True).round().clamp(0, 255)
+        if size != (h, w): x = _interpolate(x, size, mode)
         top, left = int(round((x.shape[-2] - crop_size) / 2)), int(round((x.shape[-1] - crop_size) / 2))
         x = x[..., top:top + crop_size, left:left + crop_size]
     elif (h, w) != (crop_size, crop_size):
-        x = F.interpolate(x, size=(crop_size, crop_size), mode=mode, align_corners=False, antialias=True).round().clamp(0, 255)
+        x = _interpolate(x, (crop_size, crop_size), mode)
     return x.reshape(*lead, 3, crop_size, crop_size)
 
 def normalise(x:torch.Tensor, dtype=torch.float32, mean=IMAGENET_MEAN, std=IMAGENET_STD, scale:float=1 / 255) -> torch.Tensor:
     "Pixel values (..., 3, H, W) in [0, 255] (uint8 or float) -> `(x * scale - mean) / std` in `dtype` (ImageNet's by default)."
     mean = torch.tensor(mean, device=x.device, dtype=torch.float32).view(3, 1, 1)
     std = torch.tensor(std, device=x.device, dtype=torch.float32).view(3, 1, 1)
-    return ((x.float() * scale - mean) / std).to(dtype)
+    x = x.float() / 255 if scale == 1 / 255 else x.float() * scale     # dividing: the numbers the built-in encoders always had
+    return ((x - mean) / std).to(dtype)
 
 def preprocess(frames:torch.Tensor, crop_size:int, resize_size:int|None=None, mode:str='bilinear',
                dtype=torch.float32) -> torch.Tensor:
@@ -270,6 +276,7 @@ class FrameFusionEncoder(Encoder):
 
     def encode_episode(self, frames=None, obs=None, T:int=8, batch_size:int=64, episode:int=0) -> np.ndarray:
         "Each frame encoded once; window t takes the cached embeddings of its last k frames."
+        if self.k > T: raise ValueError(f"Windows of {T} frames are shorter than k={self.k}.")
         f = self.encode_frames(frames, batch_size)
         idx = np.stack([window_indices(t, T)[-self.k:] for t in range(len(frames))])
         return self._fuse(f[idx])
@@ -407,7 +414,25 @@ def processor_settings(model:str, revision:str|None=None, offline:bool|None=None
         if f: return json.loads(Path(f).read_text()), fname
     return None, None
 
-RESAMPLE = {2: 'bilinear', 3: 'bicubic', 0: 'nearest'}     # PIL's codes, as processors save them
+PROCESSOR_KEYS = ('size', 'crop_size', 'do_center_crop', 'image_mean', 'image_std', 'resample', 'do_rescale',
+                  'rescale_factor', 'do_normalize')
+RESAMPLE = {0: 'nearest', 2: 'bilinear', 3: 'bicubic'}     # PIL's codes, as processors save them; others: bicubic
+
+def processor_defaults(proc:dict) -> dict:
+    "The settings the processor class named in `proc` uses when its file leaves them out ({} when unknown here)."
+    import transformers
+    name = proc.get('image_processor_type') or proc.get('video_processor_type')
+    cls = None
+    for n in ((name + 'Pil', name) if name else ()):        # the PIL variant: no torchvision needed, no warning
+        try: cls = getattr(transformers, n, None)
+        except (ImportError, AttributeError): cls = None
+        if cls is not None: break
+    out = {}
+    for k in PROCESSOR_KEYS if cls is not None else ():
+        try: v = getattr(cls, k, None)
+        except ImportError: v = None                        # a processor that needs torchvision: its defaults stay unknown
+        if v is not None: out[k] = int(v) if k == 'resample' else v
+    return out
 
 def _square(size, what:str) -> int:
     h, w = (size, size) if isinstance(size, int) else (size['height'], size['width'])
@@ -422,19 +447,20 @@ def pixel_settings(proc:dict|None, config, crop:bool=True) -> dict:
         return dict(size=_square(size if isinstance(size, int) else dict(height=size[0], width=size[1]), 'image size'),
                     resize=None, mean=list(IMAGENET_MEAN), std=list(IMAGENET_STD), scale=1 / 255, mode='bilinear',
                     processor='none: config image_size, ImageNet mean/std')
-    size, crop_size = proc.get('size') or {}, proc.get('crop_size')
-    if 'shortest_edge' in size and proc.get('do_center_crop', True) and crop_size:
-        out, resize = _square(crop_size, 'crop size'), int(size['shortest_edge'])
-    elif 'shortest_edge' in size: out, resize = int(size['shortest_edge']), None
-    elif size: out, resize = _square(size, 'size'), None
-    else: raise ValueError(f"Processor settings without a size: {proc}")
+    proc = {**processor_defaults(proc), **proc}
+    size, crop_size = proc.get('size'), proc.get('crop_size') if proc.get('do_center_crop') else None
+    if size is None: raise ValueError(f"Processor settings without a size: {proc}")
+    if isinstance(size, int):          # the legacy form: a shortest edge when a crop follows, else a square
+        size = dict(shortest_edge=size) if crop_size else dict(height=size, width=size)
+    side = int(size['shortest_edge']) if 'shortest_edge' in size else _square(size, 'size')   # square frames: the same
+    out, resize = (_square(crop_size, 'crop size'), side) if crop_size else (side, None)
     norm = proc.get('do_normalize', True)
     return dict(size=out, resize=resize if crop else None,
-                mean=list(proc.get('image_mean', IMAGENET_MEAN)) if norm else [0.0] * 3,
-                std=list(proc.get('image_std', IMAGENET_STD)) if norm else [1.0] * 3,
+                mean=[float(v) for v in proc.get('image_mean', IMAGENET_MEAN)] if norm else [0.0] * 3,
+                std=[float(v) for v in proc.get('image_std', IMAGENET_STD)] if norm else [1.0] * 3,
                 scale=float(proc.get('rescale_factor', 1 / 255)) if proc.get('do_rescale', True) else 1.0,
-                mode=RESAMPLE.get(proc.get('resample', 2), 'bilinear'), processor=proc.get('image_processor_type')
-                or proc.get('video_processor_type') or 'processor')
+                mode=RESAMPLE.get(int(proc.get('resample', 2)), 'bicubic'),
+                processor=proc.get('image_processor_type') or proc.get('video_processor_type') or 'processor')
 
 def video_frames(config) -> int|None:
     "The fixed number of frames a video model takes (None: any multiple of its tubelet); raises for image models."
@@ -448,11 +474,25 @@ def resample_window(T:int, frames:int) -> np.ndarray:
     "Indices of `frames` frames spread over a window of `T`, ending at the newest (T-1)."
     return T - 1 - np.floor((frames - 1 - np.arange(frames)) * T / frames).astype(int)
 
-def _patch_grid(config, size:int, frames:int) -> tuple[int, int, int]:
+def _patch_grid(config, size:int, frames:int) -> tuple[int, int, int]|None:
+    "The (t, h, w) token grid of a transformer's input (None when the config names no patch size)."
     tub, patch = getattr(config, 'tubelet_size', 1), getattr(config, 'patch_size', None)
     if isinstance(tub, (list, tuple)): tub, ph, pw = tub       # ViViT: (t, h, w) tubelets
+    elif patch is None: return None
     else: ph, pw = (patch, patch) if isinstance(patch, int) else tuple(patch)
     return frames // tub, size // ph, size // pw
+
+def _config_digest(config) -> str:
+    "16 hex digits over the architecture's settings (where they were loaded from left out)."
+    d = {k: v for k, v in config.to_dict().items() if k not in ('_commit_hash', '_name_or_path', 'transformers_version')}
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+def _check_folder(src) -> str:
+    "`src` as a string; a path-like name (/, ./, ../, ~) of a folder that does not exist is refused as such."
+    src = str(src)
+    if src.startswith(('/', './', '../', '~')) and not Path(src).expanduser().exists():
+        raise FileNotFoundError(f"The model folder {src} does not exist (hf: takes a hub id, or a folder saved with save_pretrained).")
+    return src
 
 class _HFVision:
     "The parts of an `hf:` encoder that image and video models share: loading, pixels, token layout, pooling."
@@ -462,11 +502,21 @@ class _HFVision:
             if dtype not in DTYPES: raise ValueError(f"Unknown dtype {dtype!r}: choose one of {', '.join(DTYPES)}.")
             dtype = DTYPES[dtype]
         self.device = pick_device(device); self.dtype = dtype or default_dtype(self.device)
-        src = str(weights or model)                # where the weights are read (on Modal: an uploaded copy of `model`)
+        src = _check_folder(weights or model)      # where the weights are read (on Modal: an uploaded copy of `model`)
         cfg = load_pretrained(AutoConfig, src, revision, offline)
-        m = load_pretrained(AutoModel, src, revision, offline)
+        m, info = load_pretrained(AutoModel, src, revision, offline, output_loading_info=True)
         self.revision = weights_revision(m, src)
-        if getattr(cfg, 'vision_config', None) is not None and hasattr(m, 'vision_model'): m = m.vision_model
+        missing = list(info.get('missing_keys') or [])
+        if getattr(cfg, 'vision_config', None) is not None:     # two towers (CLIP, SigLIP): the vision tower alone
+            if not hasattr(m, 'vision_model'):
+                raise ValueError(f"{model} ({cfg.model_type}) has a vision config but no `vision_model` to encode images with: "
+                                 f"save its vision tower alone (save_pretrained) and pass that folder.")
+            m, missing = m.vision_model, [k for k in missing if k.startswith('vision_model.')]
+        # weights the checkpoint lacks would be drawn at random on every load: refuse, except a pooler left unused
+        self.pooler_missing = bool(missing) and all('pooler' in k for k in missing)
+        if missing and not self.pooler_missing:
+            raise ValueError(f"{model}: the checkpoint lacks {len(missing)} weights of {type(m).__name__} (e.g. {missing[:3]}); "
+                             f"they would be random on every load. Is it a checkpoint of another architecture?")
         self.model = m.eval().requires_grad_(False).to(self.device, self.dtype)
         self.config, self.source, self.crop, self.name = m.config, str(model), crop, name or f'{HF_PREFIX}{model}'
         proc, _ = processor_settings(src, revision, offline)
@@ -478,18 +528,28 @@ class _HFVision:
         self.input_name = 'pixel_values_videos' if 'pixel_values_videos' in params else 'pixel_values'
         self.extra = dict(skip_predictor=True) if 'skip_predictor' in params else {}
 
-    def _layout(self, x:torch.Tensor, frames:int, pooling:str|None):
-        "Token layout from one forward pass: prefix tokens, patch grid, poolings offered; sets pooling and width."
-        out = self.model(**{self.input_name: x}, **self.extra)
-        N = out.last_hidden_state.shape[1]
-        grid = _patch_grid(self.config, self.pixels['size'], frames)
-        self.prefix = N - int(np.prod(grid))
-        self.grid = grid if self.prefix >= 0 else None
+    def _forward(self, x:torch.Tensor):
+        return self.model(**{self.input_name: x}, **self.extra)
+
+    def _layout(self, shape:tuple, frames:int, pooling:str|None):
+        "Token layout from a forward pass: prefix tokens, patch grid, poolings offered; sets pooling and returns the width."
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(shape, generator=g).to(self.device, self.dtype)
+        out, again = self._forward(x), self._forward(x)
+        if not torch.equal(out.last_hidden_state, again.last_hidden_state):
+            raise ValueError(f"{self.source} ({self.config.model_type}) gives different outputs for the same input "
+                             f"(a forward pass that draws, such as ViTMAE's random masking): it is not a frozen encoder.")
+        h = out.last_hidden_state
+        if h.ndim == 4: grid, n = (1, h.shape[2], h.shape[3]), h.shape[2] * h.shape[3]     # a CNN's (B, C, H, W) map
+        else: grid, n = _patch_grid(self.config, self.pixels['size'], frames), h.shape[1]
+        self.prefix = n - int(np.prod(grid)) if grid else 0
+        self.grid = grid if grid and self.prefix >= 0 else None
+        if self.grid is None: self.prefix = 0
         video = is_video_config(self.config)
-        self.poolings = (('cls',) if self.grid and self.prefix >= 1 else ()) + \
-                        (('pooler',) if getattr(out, 'pooler_output', None) is not None else ()) + ('mean',) + \
+        pooler = getattr(out, 'pooler_output', None) is not None and not self.pooler_missing
+        self.poolings = (('cls',) if self.grid and self.prefix >= 1 else ()) + (('pooler',) if pooler else ()) + ('mean',) + \
                         (('last',) if video and self.grid else ()) + \
-                        (('grid2',) if self.grid and grid[1] % 2 == 0 and grid[2] % 2 == 0 else ())
+                        (('grid2',) if self.grid and self.grid[1] % 2 == 0 and self.grid[2] % 2 == 0 else ())
         default = 'mean' if video else next(p for p in ('cls', 'pooler', 'mean') if p in self.poolings)
         self.pooling = pooling or default
         if self.pooling not in self.poolings:
@@ -498,10 +558,12 @@ class _HFVision:
         return self._pool(out).shape[-1]
 
     def _pool(self, out) -> torch.Tensor:
-        if self.pooling == 'pooler': return out.pooler_output.flatten(1)
-        tokens = out.last_hidden_state
+        "The pooled embedding of a forward pass's output, computed in float32."
+        if self.pooling == 'pooler': return out.pooler_output.float().flatten(1)
+        tokens = out.last_hidden_state.float()
+        if tokens.ndim == 4: tokens = tokens.flatten(2).transpose(1, 2)
         if self.pooling == 'cls': return tokens[:, 0]
-        patches = tokens[:, self.prefix:] if self.grid else tokens
+        patches = tokens[:, self.prefix:]
         if self.pooling == 'mean': return patches.mean(1)
         return pool_tokens(patches, self.grid, self.pooling)
 
@@ -510,8 +572,9 @@ class _HFVision:
         return normalise(resize_frames(frames, p['size'], p['resize'], p['mode']), self.dtype, p['mean'], p['std'], p['scale'])
 
     def _key(self) -> dict:
-        return dict(name=self.name, model=self.source, revision=self.revision, model_type=self.config.model_type,
-                    pooling=self.pooling, crop=self.crop, dtype=str(self.dtype).replace('torch.', ''), **self.pixels)
+        return dict(name=self.name, model=self.source, revision=self.revision, config=_config_digest(self.config),
+                    model_type=self.config.model_type, pooling=self.pooling, crop=self.crop,
+                    dtype=str(self.dtype).replace('torch.', ''), **self.pixels)
 
 class HFImageEncoder(_HFVision, FrameFusionEncoder):
     "Any `transformers` image model, frozen: each window described by its last `k` frames, pooled, stacked or averaged."
@@ -521,8 +584,7 @@ class HFImageEncoder(_HFVision, FrameFusionEncoder):
         self._load(model, weights, pooling, crop, dtype, device, revision, offline, name)
         self.k, self.fuse = k, fuse
         s = self.pixels['size']
-        with torch.inference_mode():
-            self.frame_dim = self._layout(torch.zeros(1, 3, s, s, device=self.device, dtype=self.dtype), 1, pooling)
+        with torch.inference_mode(): self.frame_dim = self._layout((1, 3, s, s), 1, pooling)
         self.dim = self.frame_dim * (k if fuse == 'stack' else 1)
 
     @torch.inference_mode()
@@ -531,7 +593,7 @@ class HFImageEncoder(_HFVision, FrameFusionEncoder):
         for i in range(0, len(frames), batch_size):
             chunk = frames[i:i + batch_size]
             x = self._pixels(_to_device(chunk if torch.is_tensor(chunk) else np.ascontiguousarray(chunk), self.device))
-            out.append(self._pool(self.model(**{self.input_name: x}, **self.extra)).float().cpu().numpy())
+            out.append(self._pool(self._forward(x)).cpu().numpy())
         return np.concatenate(out)
 
     def key(self) -> dict: return dict(self._key(), kind='image', k=self.k, fuse=self.fuse)
@@ -545,8 +607,7 @@ class HFVideoEncoder(_HFVision, Encoder):
         tub = getattr(self.config, 'tubelet_size', 1)
         self.tubelet = int(tub[0] if isinstance(tub, (list, tuple)) else tub)
         n, s = self.frames or 2 * self.tubelet, self.pixels['size']
-        with torch.inference_mode():
-            self.dim = self._layout(torch.zeros(1, n, 3, s, s, device=self.device, dtype=self.dtype), n, pooling)
+        with torch.inference_mode(): self.dim = self._layout((1, n, 3, s, s), n, pooling)
 
     @torch.inference_mode()
     def __call__(self, frames=None, obs=None) -> np.ndarray:
@@ -558,14 +619,14 @@ class HFVideoEncoder(_HFVision, Encoder):
         n = x.shape[1]
         if self.grid and self.grid[0] != n // self.tubelet:       # the grid was measured on another clip length
             self.grid = (n // self.tubelet, *self.grid[1:])
-        return self._pool(self.model(**{self.input_name: x}, **self.extra)).float().cpu().numpy()
+        return self._pool(self._forward(x)).cpu().numpy()
 
     def key(self) -> dict: return dict(self._key(), kind='video', frames=self.frames)
 
 def hf_encoder(model:str, device=None, **kw) -> Encoder:
     "The encoder of an `hf:` model: `HFVideoEncoder` when its config counts frames, else `HFImageEncoder`."
     from transformers import AutoConfig
-    cfg = load_pretrained(AutoConfig, str(kw.get('weights') or model), kw.get('revision'), kw.get('offline'))
+    cfg = load_pretrained(AutoConfig, _check_folder(kw.get('weights') or model), kw.get('revision'), kw.get('offline'))
     cfg = getattr(cfg, 'vision_config', None) or cfg
     if is_video_config(cfg):
         bad = {'k', 'fuse'} & set(kw)

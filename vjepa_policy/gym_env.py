@@ -9,15 +9,14 @@ import gymnasium as gym
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv as GymVectorEnv
 from gymnasium.vector.utils import batch_space
-from .core import episode_seed
+from .core import episode_seed, _RUN_SPAN as EPISODES_PER_RUN    # episode indices of one (split, run seed)
 from .encoders import Encoder, make_encoder
 from .envs import Env, FrameWindow, VectorEnv
 
 # %% auto #0
-__all__ = ['EPISODES_PER_RUN', 'ENV_ID', 'EmbeddingEnv', 'EmbeddingVectorEnv']
+__all__ = ['ENV_ID', 'EmbeddingEnv', 'EmbeddingVectorEnv']
 
 # %% ../nbs/21_gym.ipynb #f1c065e2
-EPISODES_PER_RUN = 1_000_000       # the episode indices of one (split, run seed): core.episode_seed's range
 ENV_ID = 'vjepa_policy/Embedding-v0'
 
 def _encoder(encoder, device, model) -> Encoder:
@@ -83,6 +82,13 @@ class EmbeddingEnv(gym.Env):
         if self.render_mode != 'rgb_array' or self._frame is None: return None
         return self._frame.copy()
 
+    def close(self):
+        "Free the simulation and its rendering context (idempotent); the environment cannot step afterwards."
+        if getattr(self, 'env', None) is not None:
+            self.env._cam = None
+            self.env.physics.free()
+            self.env = None
+
     def __repr__(self): return f"EmbeddingEnv({self.task!r}, encoder={self.encoder.name!r}, split={self.split!r})"
 
 if ENV_ID not in gym.registry: gym.register(ENV_ID, entry_point='vjepa_policy.gym_env:EmbeddingEnv')
@@ -120,10 +126,13 @@ class EmbeddingVectorEnv(GymVectorEnv):
                                                episode_seed=int(self.episode_seeds[i]), t=int(v.t)), i)
         return infos
 
-    def reset(self, *, seed:int|None=None, options:dict|None=None):
-        "Start an episode everywhere: indices `options['episodes']` (one per environment), else drawn after `seed`."
-        super().reset(seed=seed)
+    def reset(self, *, seed:int|list[int]|None=None, options:dict|None=None):
+        "Start an episode everywhere: indices `options['episodes']` (one per environment), else drawn after `seed` (one, or one per environment)."
+        per_env = seed is not None and not isinstance(seed, (int, np.integer))
+        if per_env and len(seed) != self.num_envs: raise ValueError(f"reset needs one seed or {self.num_envs}, got {len(seed)}.")
+        super().reset(seed=None if per_env else seed)
         index = (options or {}).get('episodes')
+        if index is None and per_env: index = [np.random.default_rng(s).integers(EPISODES_PER_RUN) for s in seed]
         if index is None: index = self.np_random.integers(EPISODES_PER_RUN, size=self.num_envs)
         if len(index) != self.num_envs: raise ValueError(f"options['episodes'] needs {self.num_envs} indices, got {len(index)}.")
         self.episode_seeds = [episode_seed(self.split, self.run_seed, int(i)) for i in index]
@@ -140,11 +149,12 @@ class EmbeddingVectorEnv(GymVectorEnv):
         if v.frames is not None: self.window.push(v.frames)
         obs, infos = self._embed(v), self._infos(v)
         truncated, terminated = v.done.copy(), np.zeros(self.num_envs, bool)
+        if truncated.any() != truncated.all(): raise RuntimeError(f"Episodes ended apart ({truncated.tolist()}): they all have one length.")
         if truncated.all():
             final_obs, final_infos = obs, infos
             obs, infos = self.reset()
             for i in range(self.num_envs):
-                infos = self._add_info(infos, dict(final_obs=final_obs[i], final_info={k: final_infos[k][i] for k in
+                infos = self._add_info(infos, dict(final_obs=final_obs[i], final_info={k: final_infos[k][i].item() for k in
                                                    ('success', 'is_success', 'episode_seed', 't')}), i)
         return obs, v.reward.astype(np.float64), terminated, truncated, infos
 

@@ -23,8 +23,8 @@ __all__ = ['APP_NAME', 'DATA_ROOT', 'HF_CACHE', 'PACKAGES', 'GL_PACKAGES', 'IMAG
            'remove_remote', 'upload_once', 'LocalVolume', 'LocalFunction', 'condition_model', 'weights_for',
            'folder_hash', 'hf_secrets', 'prefetch_remote', 'prefetch_weights', 'upload_model', 'upload_models',
            'encode_remote', 'sac_run_path', 'sac_remote', 'periodic_commit', 'pretrain_remote', 'split_conditions',
-           'key_dtype', 'backend_mismatch', 'refuse_precision', 'fetch', 'RemoteRunsFailed', 'dataset_key',
-           'upload_dataset', 'encode_with_modal', 'sac_with_modal', 'pretrain_with_modal', 'local_modal']
+           'key_dtype', 'backend_mismatch', 'remote_dtype', 'refuse_precision', 'fetch', 'RemoteRunsFailed',
+           'dataset_key', 'upload_dataset', 'encode_with_modal', 'sac_with_modal', 'pretrain_with_modal', 'local_modal']
 
 # %% ../nbs/98_modal.ipynb #5ba53522
 APP_NAME = 'vjepa-policy'
@@ -498,14 +498,19 @@ def backend_mismatch(path, what:str, stored, new, backend:str='modal'):
                  f"the {backend} backend (deleting {path}).")
     return OutputError('\n'.join(lines))
 
-def refuse_precision(path, what:str, read_key, force:bool=False, backend:str='modal'):
-    "OutputError before any remote work when `path` holds `what` computed in another precision than `REMOTE_DTYPE`."
-    path = Path(path)
+def remote_dtype(condition:str) -> str:
+    "The precision the containers compute `condition` in: an `hf:` condition's `dtype` option, else `REMOTE_DTYPE`."
+    from vjepa_policy.encoders import HF_PREFIX, parse_hf_condition
+    return (parse_hf_condition(condition)[1].get('dtype') if condition.startswith(HF_PREFIX) else None) or REMOTE_DTYPE
+
+def refuse_precision(path, what:str, read_key, force:bool=False, backend:str='modal', dtype:str|None=None):
+    "OutputError before any remote work when `path` holds `what` computed in another precision than `dtype` (`REMOTE_DTYPE`)."
+    path, dtype = Path(path), dtype or REMOTE_DTYPE
     if force or not path.exists(): return
     try: stored = read_key(path)
     except Exception: return                              # unreadable here: decided when the result is fetched
-    if key_dtype(stored) not in (None, REMOTE_DTYPE):
-        raise backend_mismatch(path, what, stored, {**stored, 'encoder': {**stored['encoder'], 'dtype': REMOTE_DTYPE}}, backend)
+    if key_dtype(stored) not in (None, dtype):
+        raise backend_mismatch(path, what, stored, {**stored, 'encoder': {**stored['encoder'], 'dtype': dtype}}, backend)
 
 def fetch(remote:str, local, read_key, what:str, force:bool=False, backend:str='modal', volume=None) -> Path:
     "Download `remote` beside `local`, then put it in its place; refused if `local` holds `what` of another key."
@@ -525,6 +530,8 @@ def fetch(remote:str, local, read_key, what:str, force:bool=False, backend:str='
         remove(local); os.replace(tmp, local)
     finally: remove(tmp)
     return local
+
+
 
 # %% ../nbs/98_modal.ipynb #888fece1
 class RemoteRunsFailed(RuntimeError):
@@ -572,7 +579,7 @@ def encode_with_modal(data, conditions:list[str], stage, gpu:str='A10G', batch_s
     from vjepa_policy.encoders import make_encoder
     data, stage = Path(data), Path(stage)
     here, there = split_conditions(conditions)
-    for c in there: refuse_precision(stage/f'{safe_name(c)}.zarr', 'embeddings', _store_spec, force)
+    for c in there: refuse_precision(stage/f'{safe_name(c)}.zarr', 'embeddings', _store_spec, force, dtype=remote_dtype(c))
     rows, failed = {}, []
 
     def local_work():
@@ -619,7 +626,7 @@ def sac_with_modal(task:str, cfg, stage, gpu:str|None=None, models:dict|None=Non
         if (d/'checkpoint.pt').exists() and not (d/'curve.json').exists():
             raise OutputError(f"{d} holds an unfinished run of the local backend (checkpoint.pt). Finish it with "
                               f"--backend local, or delete {d} to run it on Modal.")
-        refuse_precision(d, 'a SAC run', _run_key)
+        refuse_precision(d, 'a SAC run', _run_key, dtype=remote_dtype(c))
     curves, failed = {}, []
 
     def local_work():
