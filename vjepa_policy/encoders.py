@@ -16,16 +16,16 @@ from .envs import episode_windows, window_indices
 warnings.filterwarnings('ignore', message='IProgress not found')
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'HF_PREFIX', 'HF_OPTIONS',
-           'HF_POOLINGS', 'DTYPES', 'PROCESSOR_KEYS', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS',
-           'CONDITIONS', 'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess',
-           'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained', 'weights_revision', 'tiny_vjepa2_config',
-           'tiny_dinov2_config', 'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder',
-           'DINOV2_LARGE', 'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition',
-           'processor_settings', 'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config',
-           'resample_window', 'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs',
-           'save_tiny_hf_models', 'small_vjepa2_config', 'check_conditions', 'make_encoder', 'vit_flops',
-           'vjepa2_clip_flops', 'dinov2_frame_flops']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'HF_PREFIX', 'HF_OPTIONS', 'DTYPES',
+           'PROCESSOR_KEYS', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS', 'CONDITIONS', 'pick_device',
+           'default_dtype', 'resize_frames', 'normalise', 'preprocess', 'WeightsNotFoundError', 'quiet_transformers',
+           'load_pretrained', 'weights_revision', 'tiny_vjepa2_config', 'tiny_dinov2_config', 'save_tiny_models',
+           'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder', 'DINOV2_LARGE', 'FrameFusionEncoder',
+           'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition', 'processor_settings',
+           'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config', 'resample_window',
+           'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs', 'save_tiny_hf_models',
+           'small_vjepa2_config', 'check_conditions', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops',
+           'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -99,8 +99,12 @@ def load_pretrained(cls, model:str, revision:str|None=None, offline:bool|None=No
     "`cls.from_pretrained(model)` from a local folder, the cache, or (when allowed) the hub; a clear error otherwise."
     with quiet_transformers(): return _load_pretrained(cls, model, revision, offline, **kw)
 
+def _offline(offline:bool|None) -> bool:
+    "`offline`, or when None what HF_HUB_OFFLINE says."
+    return os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes') if offline is None else offline
+
 def _load_pretrained(cls, model, revision, offline, **kw):
-    if offline is None: offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes')
+    offline = _offline(offline)
     p = Path(model).expanduser()
     if p.exists():
         try: return cls.from_pretrained(str(p), **kw)
@@ -139,22 +143,23 @@ def tiny_dinov2_config():
     from transformers import Dinov2Config
     return Dinov2Config(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, image_size=56, patch_size=14)
 
+def _save_once(path:Path, save, seed:int=0) -> Path:
+    "Run `save(folder)` (seeded) into a folder beside `path`, then rename it to `path`: concurrent processes never see a half-saved model."
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}-'))
+        torch.manual_seed(seed)
+        with quiet_transformers(): save(tmp)
+        try: tmp.rename(path)
+        except OSError: shutil.rmtree(tmp, ignore_errors=True)   # another process saved it first
+    return path
+
 def save_tiny_models(root=None, seed:int=0) -> dict:
     "Save (once) the tiny random-weight models under `root`; returns {'vjepa2': path, 'dinov2': path}."
     from transformers import VJEPA2Model, Dinov2Model
     root = Path(root) if root else _cache_dir()/'tiny-models'
-    out = {}
-    for name, cls, cfg in [('vjepa2', VJEPA2Model, tiny_vjepa2_config), ('dinov2', Dinov2Model, tiny_dinov2_config)]:
-        path = root/f'{name}-tiny-random'
-        if not path.exists():      # saved aside, then renamed: concurrent processes never see a half-saved model
-            root.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(dir=root, prefix=f'.{name}-'))
-            torch.manual_seed(seed)
-            with quiet_transformers(): cls(cfg()).save_pretrained(str(tmp))
-            try: tmp.rename(path)
-            except OSError: shutil.rmtree(tmp, ignore_errors=True)   # another process saved it first
-        out[name] = path
-    return out
+    return {name: _save_once(root/f'{name}-tiny-random', lambda d, cls=cls, cfg=cfg: cls(cfg()).save_pretrained(str(d)), seed)
+            for name, cls, cfg in [('vjepa2', VJEPA2Model, tiny_vjepa2_config), ('dinov2', Dinov2Model, tiny_dinov2_config)]}
 
 # %% ../nbs/02_encoders.ipynb #4ece57cc
 class Encoder:
@@ -260,9 +265,19 @@ class FrameFusionEncoder(Encoder):
     "Base of image encoders: each window is described by its last `k` frames' embeddings, stacked or averaged."
     k:int = 2; fuse:str = 'stack'
 
-    def encode_frames(self, frames, batch_size:int=64) -> np.ndarray:
-        "Per-frame embeddings: (N, H, W, 3) uint8 -> (N, frame dim) float32."
+    def embed_frames(self, x:torch.Tensor) -> torch.Tensor:
+        "Per-frame embeddings of uint8 frames (n, H, W, 3) on the device -> (n, frame dim)."
         raise NotImplementedError
+
+    @torch.inference_mode()
+    def encode_frames(self, frames, batch_size:int=64) -> np.ndarray:
+        "Per-frame embeddings: (N, H, W, 3) uint8 (NumPy, or a tensor on any device) -> (N, frame dim) float32."
+        out = []
+        for i in range(0, len(frames), batch_size):
+            chunk = frames[i:i + batch_size]
+            x = _to_device(chunk if torch.is_tensor(chunk) else np.ascontiguousarray(chunk), self.device)
+            out.append(self.embed_frames(x).float().cpu().numpy())
+        return np.concatenate(out)
 
     def _fuse(self, f:np.ndarray) -> np.ndarray:       # (B, k, frame dim) -> (B, dim)
         return f.reshape(len(f), -1) if self.fuse == 'stack' else f.mean(1)
@@ -303,16 +318,9 @@ class Dinov2Encoder(FrameFusionEncoder):
         self.dim = self.hidden * (k if fuse == 'stack' else 1)
         self.name = name or 'dinov2'
 
-    @torch.inference_mode()
-    def encode_frames(self, frames:np.ndarray, batch_size:int=64) -> np.ndarray:
-        "Per-frame CLS embeddings: (N, H, W, 3) uint8 (NumPy, or a tensor on any device) -> (N, hidden) float32."
-        out = []
-        for i in range(0, len(frames), batch_size):
-            chunk = frames[i:i + batch_size]
-            x = _to_device(chunk if torch.is_tensor(chunk) else np.ascontiguousarray(chunk), self.device)
-            x = preprocess(x, self.crop_size, self.resize_size, 'bicubic', self.dtype)
-            out.append(self.model(pixel_values=x).pooler_output.float().cpu().numpy())
-        return np.concatenate(out)
+    def embed_frames(self, x:torch.Tensor) -> torch.Tensor:
+        "The layer-normed CLS token of each frame."
+        return self.model(pixel_values=preprocess(x, self.crop_size, self.resize_size, 'bicubic', self.dtype)).pooler_output
 
     def key(self) -> dict:
         return dict(name=self.name, model=self.source, revision=self.revision, k=self.k, fuse=self.fuse, crop=self.crop,
@@ -369,7 +377,6 @@ class StateEncoder(Encoder):
 # %% ../nbs/02_encoders.ipynb #d2b0c0f3
 HF_PREFIX = 'hf:'
 HF_OPTIONS = {'pooling': str, 'k': int, 'fuse': str, 'crop': bool, 'dtype': str}
-HF_POOLINGS = ('cls', 'pooler', 'mean', 'last', 'grid2')
 DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
 
 def _hf_option(condition, k:str, v:str):
@@ -398,10 +405,10 @@ def parse_hf_condition(condition:str) -> tuple[str, dict]:
     if not model: raise ValueError(f"Condition {condition!r} names no model: write hf:<hub id or local folder>.")
     return model, opts
 
-def processor_settings(model:str, revision:str|None=None, offline:bool|None=None) -> tuple[dict|None, str|None]:
-    "(the processor settings saved with `model`, their file name), or (None, None) when it has none."
+def processor_settings(model:str, revision:str|None=None, offline:bool|None=None) -> dict|None:
+    "The processor settings saved with `model` (its preprocessor JSON), or None when it has none."
     from transformers.utils import cached_file
-    if offline is None: offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes')
+    offline = _offline(offline)
     p = Path(model).expanduser()
     for fname in ('preprocessor_config.json', 'video_preprocessor_config.json'):
         if p.is_dir(): f = p/fname if (p/fname).exists() else None
@@ -411,8 +418,8 @@ def processor_settings(model:str, revision:str|None=None, offline:bool|None=None
                 f = cached_file(model, fname, revision=revision, local_files_only=local,
                                 _raise_exceptions_for_missing_entries=False, _raise_exceptions_for_connection_errors=False)
                 if f: break
-        if f: return json.loads(Path(f).read_text()), fname
-    return None, None
+        if f: return json.loads(Path(f).read_text())
+    return None
 
 PROCESSOR_KEYS = ('size', 'crop_size', 'do_center_crop', 'image_mean', 'image_std', 'resample', 'do_rescale',
                   'rescale_factor', 'do_normalize')
@@ -519,7 +526,7 @@ class _HFVision:
                              f"they would be random on every load. Is it a checkpoint of another architecture?")
         self.model = m.eval().requires_grad_(False).to(self.device, self.dtype)
         self.config, self.source, self.crop, self.name = m.config, str(model), crop, name or f'{HF_PREFIX}{model}'
-        proc, _ = processor_settings(src, revision, offline)
+        proc = processor_settings(src, revision, offline)
         self.pixels = pixel_settings(proc, self.config, crop)
         if proc is None:
             warnings.warn(f"{model} has no processor settings: frames are resized to its config's image_size "
@@ -587,14 +594,7 @@ class HFImageEncoder(_HFVision, FrameFusionEncoder):
         with torch.inference_mode(): self.frame_dim = self._layout((1, 3, s, s), 1, pooling)
         self.dim = self.frame_dim * (k if fuse == 'stack' else 1)
 
-    @torch.inference_mode()
-    def encode_frames(self, frames, batch_size:int=64) -> np.ndarray:
-        out = []
-        for i in range(0, len(frames), batch_size):
-            chunk = frames[i:i + batch_size]
-            x = self._pixels(_to_device(chunk if torch.is_tensor(chunk) else np.ascontiguousarray(chunk), self.device))
-            out.append(self._pool(self._forward(x)).cpu().numpy())
-        return np.concatenate(out)
+    def embed_frames(self, x:torch.Tensor) -> torch.Tensor: return self._pool(self._forward(self._pixels(x)))
 
     def key(self) -> dict: return dict(self._key(), kind='image', k=self.k, fuse=self.fuse)
 
@@ -655,19 +655,11 @@ def save_tiny_hf_models(root=None, seed:int=0, processors:bool=True) -> dict:
              'videomae': dict(image_processor_type='VideoMAEImageProcessor', do_resize=True, size=dict(shortest_edge=36),
                               do_center_crop=True, crop_size=dict(height=32, width=32), do_rescale=True, rescale_factor=1 / 255,
                               do_normalize=True, image_mean=list(IMAGENET_MEAN), image_std=list(IMAGENET_STD), resample=2)}
-    out = {}
-    for name, cfg in tiny_hf_configs().items():
-        path = root/(f'hf-{name}-tiny-random' + ('' if processors else '-noproc'))
-        if not path.exists():
-            root.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(dir=root, prefix=f'.{name}-'))
-            torch.manual_seed(seed)
-            with quiet_transformers(): AutoModel.from_config(cfg).save_pretrained(str(tmp))
-            if processors: (tmp/'preprocessor_config.json').write_text(json.dumps(procs[name], indent=2))
-            try: tmp.rename(path)
-            except OSError: shutil.rmtree(tmp, ignore_errors=True)
-        out[name] = path
-    return out
+    def save(d, name, cfg):
+        AutoModel.from_config(cfg).save_pretrained(str(d))
+        if processors: (d/'preprocessor_config.json').write_text(json.dumps(procs[name], indent=2))
+    return {name: _save_once(root/(f'hf-{name}-tiny-random' + ('' if processors else '-noproc')),
+                             lambda d, name=name, cfg=cfg: save(d, name, cfg), seed) for name, cfg in tiny_hf_configs().items()}
 
 # %% ../nbs/02_encoders.ipynb #2eb835b9
 TRAINED_CONDITIONS = ('vjepa2-small-jepa', 'vjepa2-ft')       # made by the pretrain stage: need its model folder
