@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_encoders.py
 	$(BIN)/python scripts/bench_bc.py
 	$(BIN)/python scripts/bench_sac.py
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python scripts/bench_sac_vs_sb3.py
 	$(BIN)/python scripts/bench_pretrain.py
 	$(BIN)/python scripts/bench_gpu_path.py
 

@@ -4,11 +4,13 @@ Published state-SAC level (CURL's table): 746 +- 25 at 100k steps, 923 +- 24 at 
 SAC (the plan's small networks, action repeat 1, one update per environment step) for each seed and prints
 the evaluation return against environment steps; figures go to a JSON file.
 
-    .venv/bin/python scripts/sac_state_anchor.py --seeds 0 1 2 --steps 100000
+    .venv/bin/python scripts/sac_state_anchor.py --seeds 0 1 2 3 4 --steps 100000 --eval-episodes 10 --threads 1 \
+        --run-dir runs/anchor100k     # the committed results/sac/state-anchor.json
     .venv/bin/python scripts/sac_state_anchor.py --seeds 0 --steps 500000 --eval-every 50000 --eval-episodes 10 \
         --run-dir runs/anchor --out results/sac/state-anchor-500k.json     # resumable: run it again after a stop
 """
 import argparse
+import torch
 from vjepa_policy.core import write_json, provenance
 from vjepa_policy.encoders import make_encoder
 from vjepa_policy.sac import SACConfig, train_sac
@@ -24,7 +26,9 @@ def main():
     ap.add_argument('--checkpoint-every', type=int, default=50_000, help='environment steps between checkpoints (with --run-dir)')
     ap.add_argument('--out', default='results/sac/state-anchor.json')
     ap.add_argument('--run-dir', default=None, help='checkpoint folder (one sub-folder per seed): an interrupted run resumes')
+    ap.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's own)")
     a = ap.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
     runs = {}
     for s in a.seeds:
         cfg = SACConfig(conditions=['state'], seeds=[s], total_steps=a.steps, n_envs=a.n_envs, buffer_size=max(a.steps, 10_000),
@@ -36,6 +40,7 @@ def main():
         runs[s] = train_sac('reacher-easy', make_encoder('state'), cfg, progress=False, log=log,
                             run_dir=f"{a.run_dir}/seed{s}" if a.run_dir else None)
         write_json(a.out, dict(task='reacher-easy', condition='state', episode_len=1000, config=vars(a), runs=runs,
+                               torch_threads=torch.get_num_threads(),
                                reference='CURL state SAC: 746 +- 25 at 100k steps, 923 +- 24 at 500k', provenance=provenance()))
     finals = [c[-1]['mean_return'] for c in runs.values()]
     print(f"final evaluation returns at {a.steps} steps: {[round(f, 1) for f in finals]} "

@@ -39,3 +39,16 @@ def test_bench_pretrain_prints_figures(root, python, tmp_path):
         assert word in r.stdout, word
     b = json.loads(out.read_text())
     assert b['clips_per_second'] > 0 and b['encode_clips_per_second'] > 0 and b['batch_size'] == 4
+
+
+def test_bench_sac_vs_sb3_prints_figures(root, python, tmp_path):
+    out = tmp_path/'vs.json'
+    r = subprocess.run([python, str(root/'scripts'/'bench_sac_vs_sb3.py'), '--fill', '300', '--updates', '5',
+                        '--learning-starts', '100', '--steps', '100', '--out', str(out)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for word in ('updates/s, one thread', 'steps/s while learning', 'sb3', 'ours_4env', 'x SB3', 'target'):
+        assert word in r.stdout, word
+    b = json.loads(out.read_text())
+    assert set(b['steps_per_s_while_learning']) == {'sb3', 'ours_1env', 'ours_4env'}
+    assert all(v > 0 for v in [*b['updates_per_s_one_thread'].values(), *b['steps_per_s_while_learning'].values()]), b
+    assert b['ratios']['updates_one_thread'] == b['updates_per_s_one_thread']['ours'] / b['updates_per_s_one_thread']['sb3']

@@ -241,10 +241,17 @@ class VJEPA2Encoder(Encoder):
 
     @torch.inference_mode()
     def __call__(self, frames=None, obs=None) -> np.ndarray:
-        frames = _check_frames(frames)
-        B, T = frames.shape[:2]
+        return self.embed_prepared(self.prepare(_to_device(_check_frames(frames), self.device)))
+
+    def prepare(self, frames:torch.Tensor) -> torch.Tensor:
+        "uint8 frames (..., H, W, 3) on the device -> the network's input frames (..., 3, crop, crop): resized, cropped, normalised."
+        return preprocess(frames, self.crop_size, self.resize_size, 'bilinear', self.dtype)
+
+    @torch.inference_mode()
+    def embed_prepared(self, x:torch.Tensor) -> np.ndarray:
+        "Windows of prepared frames (B, T, 3, crop, crop) -> pooled embeddings (B, dim)."
+        B, T = x.shape[:2]
         if T % self.tubelet: raise ValueError(f"V-JEPA 2 needs windows of a multiple of {self.tubelet} frames, got {T}.")
-        x = preprocess(_to_device(frames, self.device), self.crop_size, self.resize_size, 'bilinear', self.dtype)
         tokens = self.model.get_vision_features(x)
         g = self.crop_size // self.patch
         return pool_tokens(tokens.float(), (T // self.tubelet, g, g), self.pooling).cpu().numpy()

@@ -296,6 +296,7 @@ class VectorEnv:
     def set_render(self, on:bool):
         "Turn rendering on or off from the next reset/step (on needs a vector made with render=True)."
         if on and self._shm is None: raise ValueError("This VectorEnv was made with render=False: it has no frame buffer.")
+        self._idle()
         for c in self._conns: c.send(('render', bool(on)))
         self._gather(); self.rendering = bool(on)
 
@@ -312,8 +313,20 @@ class VectorEnv:
             out.append(payload)
         return out
 
-    def _send(self, cmd, per_env):
+    def _idle(self):
+        if getattr(self, '_pending', False): raise RuntimeError("A step was sent (step_async) and not collected: call step_wait first.")
+
+    def _post(self, cmd, per_env):
+        self._idle()
         for c, g in zip(self._conns, self._groups): c.send((cmd, [per_env[i] for i in g]))
+        self._pending = True
+
+    def _send(self, cmd, per_env):
+        self._post(cmd, per_env); return self._collect()
+
+    def _collect(self) -> VecStep:
+        if not getattr(self, '_pending', False): raise RuntimeError("Nothing to collect: step_wait without step_async.")
+        self._pending = False
         steps = [s for chunk in self._gather() for s in chunk]
         return VecStep(self._frames.copy() if self._frames is not None and self.rendering else None,
                        np.stack([s.obs for s in steps]), np.stack([s.state for s in steps]),
@@ -328,13 +341,22 @@ class VectorEnv:
 
     def step(self, actions) -> VecStep:
         "Step every environment; `actions` is (n, action_dim)."
+        self.step_async(actions); return self.step_wait()
+
+    def step_async(self, actions):
+        "Send the actions (n, action_dim) to the workers and return at once; `step_wait` collects the step."
         actions = np.asarray(actions, np.float64)
         if actions.shape != (self.n, self.action_dim):
             raise ValueError(f"step needs actions of shape ({self.n}, {self.action_dim}), got {actions.shape}.")
-        return self._send('step', actions)
+        self._post('step', actions)
+
+    def step_wait(self) -> VecStep:
+        "The step sent by `step_async`, once every worker has made it."
+        return self._collect()
 
     def call(self, fn:str, *args) -> list:
         "Results of `fn(env, *args)` for every environment, `fn` given as 'module:name'."
+        self._idle()
         for c in self._conns: c.send(('call', (fn, args)))
         return [r for chunk in self._gather() for r in chunk]
 

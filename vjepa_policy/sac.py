@@ -22,9 +22,10 @@ from .evaluate import wilson_interval, run_episodes
 from .bc import mlp
 
 # %% auto #0
-__all__ = ['SAC_CONDITIONS', 'SACConfig', 'Actor', 'QNetwork', 'PixelTrunk', 'random_shift', 'PixelFrames', 'sac_encoder',
-           'ReplayBuffer', 'SAC', 'DeviceWindow', 'AgentController', 'RandomStreams', 'run_key', 'SACRun', 'train_sac',
-           'condition_config', 'random_floor', 'train_conditions']
+__all__ = ['SAC_CONDITIONS', 'HALF_LOG_2PI', 'LOSSES', 'SACConfig', 'Actor', 'QNetwork', 'TwinQ', 'PixelTrunk', 'random_shift',
+           'PixelFrames', 'sac_encoder', 'ReplayBuffer', 'adam', 'SAC', 'named_losses', 'DeviceWindow',
+           'AgentController', 'RandomStreams', 'run_key', 'SACRun', 'train_sac', 'condition_config', 'random_floor',
+           'train_conditions']
 
 # %% ../nbs/20_sac.ipynb #6ca14f0e
 SAC_CONDITIONS = (*CONDITIONS, 'pixels')
@@ -54,6 +55,8 @@ class SACConfig(Settings):
     pixels_buffer: int = 100_000   # replay buffer of `pixels` runs (its observations are 63.5 kB of frames)
     backend: str = 'local'         # 'local', or 'modal' (Modal GPUs, one container per run; needs a token)
     gpu: str = 'H100'              # Modal GPU type
+    overlap: bool = True           # the workers step the next batch while the agent learns (updates see the transitions before it)
+    compile: bool = False          # torch.compile the critic's and the actor's losses (slower on CPU, measured; see the agent)
     not_key = ('conditions', 'seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every')
 
     def __post_init__(self):
@@ -61,6 +64,8 @@ class SACConfig(Settings):
         if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
 
 # %% ../nbs/20_sac.ipynb #027a12fa
+HALF_LOG_2PI = 0.5 * float(np.log(2 * np.pi))
+
 class Actor(nn.Module):
     "Tanh-squashed Gaussian policy: obs -> 256 -> 64 -> (mean, log-std)."
     LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
@@ -72,12 +77,12 @@ class Actor(nn.Module):
         log_std = self.LOG_STD_MIN + 0.5 * (self.LOG_STD_MAX - self.LOG_STD_MIN) * (torch.tanh(log_std) + 1)
         return mean, log_std
 
-    def sample(self, obs):
-        "(action, log-probability): a draw of the squashed Gaussian (from torch's random stream)."
+    def sample(self, obs, eps=None):
+        "(action, log-probability): a draw of the squashed Gaussian, with standard normal noise `eps` (else drawn from torch's stream)."
         mean, log_std = self(obs)
-        normal = torch.distributions.Normal(mean, log_std.exp())
-        u = normal.rsample(); a = torch.tanh(u)
-        logp = (normal.log_prob(u) - torch.log(1 - a.pow(2) + 1e-6)).sum(-1)
+        if eps is None: eps = torch.randn_like(mean)
+        a = torch.tanh(mean + log_std.exp() * eps)                     # u = mean + std * eps: log N(u) = -eps^2/2 - log std - log(2 pi)/2
+        logp = (-0.5 * eps.pow(2) - log_std - HALF_LOG_2PI - torch.log(1 - a.pow(2) + 1e-6)).sum(-1)
         return a, logp
 
     def mode(self, obs):
@@ -89,6 +94,26 @@ class QNetwork(nn.Module):
     def __init__(self, obs_dim:int, act_dim:int, hidden=(256, 64)):
         super().__init__(); self.net = mlp(obs_dim + act_dim, hidden, 1)
     def forward(self, obs, act): return self.net(torch.cat([obs, act], -1)).squeeze(-1)
+
+class TwinQ(nn.Module):
+    "The twin critics as one network: layer k of both is one weight (2, out, in), so one batched matmul serves both."
+    def __init__(self, obs_dim:int, act_dim:int, hidden=(256, 64), n:int=2):
+        super().__init__()
+        nets = [[m for m in QNetwork(obs_dim, act_dim, hidden).net if isinstance(m, nn.Linear)] for _ in range(n)]  # drawn as n QNetworks
+        self.weight = nn.ParameterList([torch.stack([net[k].weight.detach() for net in nets]) for k in range(len(nets[0]))])
+        self.bias = nn.ParameterList([torch.stack([net[k].bias.detach() for net in nets])[:, None] for k in range(len(nets[0]))])
+
+    def forward(self, obs, act, weights=None):
+        "Q-values (n, B) of every critic; `weights`: (weights, biases) to compute with instead of the parameters."
+        ws, bs = weights or (self.weight, self.bias)
+        h = torch.cat([obs, act], -1).expand(len(ws[0]), -1, -1)      # the same input for every critic: (n, B, in)
+        for k, (w, b) in enumerate(zip(ws, bs)):
+            h = torch.baddbmm(b, F.relu(h) if k else h, w.transpose(1, 2))
+        return h.squeeze(-1)
+
+    def detached(self) -> tuple[list, list]:
+        "The weights as constants: the actor's loss differentiates through the critics, not into them."
+        return [w.detach() for w in self.weight], [b.detach() for b in self.bias]
 
 # %% ../nbs/20_sac.ipynb #79e7b93d
 class PixelTrunk(nn.Module):
@@ -189,22 +214,33 @@ class ReplayBuffer:
         self.p, self.filled, self.n_valid = s['p'], k, int(self.valid.sum())
 
 # %% ../nbs/20_sac.ipynb #804761f0
+LOSSES = ('qf1_loss', 'qf2_loss', 'actor_loss', 'alpha_loss', 'alpha', 'entropy')   # what `SAC.update` returns, in order
+
+def adam(params, lr:float|None=None) -> torch.optim.Adam:
+    "Adam with its fused kernel where torch has one for the parameters' device, else the foreach kernel."
+    params, kw = list(params), {} if lr is None else dict(lr=lr)
+    try: return torch.optim.Adam(params, fused=True, **kw)
+    except RuntimeError: return torch.optim.Adam(params, foreach=True, **kw)
+
 class SAC:
     "Soft Actor-Critic: twin critics with Polyak targets, tanh-Gaussian actor, automatic temperature."
     def __init__(self, obs_dim:int, act_dim:int, cfg:SACConfig, device='cpu', trunk:nn.Module|None=None):
-        self.cfg, self.device = cfg, torch.device(device)
+        self.cfg, self.device, self.act_dim = cfg, torch.device(device), act_dim
         self.trunk = (trunk or nn.Identity()).to(self.device)
         self.augment = trunk is not None
         in_dim = getattr(trunk, 'out_dim', obs_dim)
         self.trunk_target = copy.deepcopy(self.trunk)
         self.actor = Actor(in_dim, act_dim, cfg.hidden).to(self.device)
-        self.qf1, self.qf2 = QNetwork(in_dim, act_dim, cfg.hidden).to(self.device), QNetwork(in_dim, act_dim, cfg.hidden).to(self.device)
-        self.qf1_target, self.qf2_target = copy.deepcopy(self.qf1), copy.deepcopy(self.qf2)
+        self.qf = TwinQ(in_dim, act_dim, cfg.hidden).to(self.device)
+        self.qf_target = copy.deepcopy(self.qf)
         self.log_alpha = torch.tensor(np.log(cfg.init_alpha), dtype=torch.float32, device=self.device, requires_grad=True)
         self.target_entropy = -float(act_dim)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.q_opt = torch.optim.Adam([*self.qf1.parameters(), *self.qf2.parameters(), *self.trunk.parameters()], lr=cfg.critic_lr)
-        self.alpha_opt = torch.optim.Adam([self.log_alpha], lr=cfg.alpha_lr)
+        self.q_opt = adam([*self.qf.parameters(), *self.trunk.parameters()], cfg.critic_lr)
+        self.pi_opt = adam([dict(params=self.actor.parameters(), lr=cfg.actor_lr), dict(params=[self.log_alpha], lr=cfg.alpha_lr)])
+        self.online = [*self.qf.parameters(), *self.trunk.parameters()]             # what the targets follow ...
+        self.targets = [*self.qf_target.parameters(), *self.trunk_target.parameters()]  # ... in the same order
+        self.critic_loss, self.actor_loss = self._critic_loss, self._actor_loss
+        if cfg.compile: self.critic_loss, self.actor_loss = torch.compile(self._critic_loss), torch.compile(self._actor_loss)
 
     @property
     def alpha(self) -> float: return float(self.log_alpha.detach().exp())
@@ -216,55 +252,54 @@ class SAC:
         f = self.trunk(obs if self.augment else obs.float())
         return (self.actor.mode(f) if eval_mode else self.actor.sample(f)[0]).cpu().numpy()
 
-    def update_critic(self, b:dict) -> dict:
+    def _critic_loss(self, b:dict, alpha, eps):
+        "Each critic's mean squared TD error (2,), against the target critics' soft value of the next observation."
         with torch.no_grad():
-            next_a, next_logp = self.actor.sample(self.trunk(b['next_obs']))
-            ft = self.trunk_target(b['next_obs'])
-            q_next = torch.min(self.qf1_target(ft, next_a), self.qf2_target(ft, next_a)) - self.alpha * next_logp
-            next_q_value = b['reward'] + self.cfg.gamma * q_next        # no terminal states in DMC: always bootstrap
-        f = self.trunk(b['obs'])
-        qf1_loss = F.mse_loss(self.qf1(f, b['action']), next_q_value)
-        qf2_loss = F.mse_loss(self.qf2(f, b['action']), next_q_value)
-        self.q_opt.zero_grad(set_to_none=True); (qf1_loss + qf2_loss).backward(); self.q_opt.step()
-        return {'losses/qf1_loss': qf1_loss.item(), 'losses/qf2_loss': qf2_loss.item()}
+            next_a, next_logp = self.actor.sample(self.trunk(b['next_obs']), eps)
+            q_next = self.qf_target(self.trunk_target(b['next_obs']), next_a).min(0).values - alpha * next_logp
+            y = b['reward'] + self.cfg.gamma * q_next                  # no terminal states in DMC: always bootstrap
+        return (self.qf(self.trunk(b['obs']), b['action']) - y).pow(2).mean(-1)
 
-    def update_actor(self, b:dict) -> dict:
-        with torch.no_grad(): f = self.trunk(b['obs'])               # the actor does not train the trunk
-        a, logp = self.actor.sample(f)
-        q = torch.min(self.qf1(f, a), self.qf2(f, a))
-        actor_loss = (self.alpha * logp - q).mean()
-        self.actor_opt.zero_grad(set_to_none=True); actor_loss.backward(); self.actor_opt.step()
+    def _actor_loss(self, f, alpha, eps, q_weights):
+        "(actor loss, temperature loss, entropy estimate) on features `f`, through the critics' weights `q_weights`."
+        a, logp = self.actor.sample(f, eps)
+        actor_loss = (alpha * logp - self.qf(f, a, q_weights).min(0).values).mean()
         alpha_loss = -(self.log_alpha * (logp.detach() + self.target_entropy)).mean()
-        self.alpha_opt.zero_grad(set_to_none=True); alpha_loss.backward(); self.alpha_opt.step()
-        return {'losses/actor_loss': actor_loss.item(), 'losses/alpha_loss': alpha_loss.item(),
-                'losses/alpha': self.alpha, 'losses/entropy': -logp.mean().item()}
+        return actor_loss, alpha_loss, -logp.detach().mean()
 
-    @torch.no_grad()
-    def update_targets(self):
-        for net, tgt in ((self.qf1, self.qf1_target), (self.qf2, self.qf2_target), (self.trunk, self.trunk_target)):
-            for p, tp in zip(net.parameters(), tgt.parameters()): tp.lerp_(p, self.cfg.tau)
-
-    def update(self, b:dict) -> dict:
-        "One gradient step of critics, actor and temperature, then the targets; returns the losses."
+    def update(self, b:dict) -> torch.Tensor:
+        "One gradient step of the critics, then of the actor and the temperature, then the targets; the `LOSSES` as one tensor."
         if self.augment: b = dict(b, obs=random_shift(b['obs']), next_obs=random_shift(b['next_obs']))
-        m = self.update_critic(b); m.update(self.update_actor(b)); self.update_targets()
-        return m
+        alpha = self.log_alpha.detach().exp()
+        eps = torch.randn(2, len(b['reward']), self.act_dim, device=self.device)     # policy noise: next actions, then actions
+        q_loss = self.critic_loss(b, alpha, eps[0])
+        self.q_opt.zero_grad(set_to_none=True); q_loss.sum().backward(); self.q_opt.step()
+        with torch.no_grad(): f = self.trunk(b['obs'])                    # the actor does not train the trunk
+        actor_loss, alpha_loss, entropy = self.actor_loss(f, alpha, eps[1], self.qf.detached())
+        self.pi_opt.zero_grad(set_to_none=True); (actor_loss + alpha_loss).backward(); self.pi_opt.step()
+        with torch.no_grad(): torch._foreach_lerp_(self.targets, self.online, self.cfg.tau)
+        return torch.stack([q_loss[0], q_loss[1], actor_loss, alpha_loss, alpha, entropy]).detach()
 
-    _MODULES = ('trunk', 'trunk_target', 'actor', 'qf1', 'qf2', 'qf1_target', 'qf2_target', 'actor_opt', 'q_opt', 'alpha_opt')
+    _MODULES = ('trunk', 'trunk_target', 'actor', 'qf', 'qf_target', 'q_opt', 'pi_opt')
     def state_dict(self) -> dict:
         "Networks, targets, optimisers and temperature."
         return dict({k: getattr(self, k).state_dict() for k in self._MODULES}, log_alpha=self.log_alpha.detach().cpu())
 
     def load_state_dict(self, s:dict):
+        if 'qf' not in s: raise ValueError("This agent was saved by an older version (two separate critics); train it again.")
         for k in self._MODULES: getattr(self, k).load_state_dict(s[k])
         with torch.no_grad(): self.log_alpha.copy_(s['log_alpha'])
         return self
 
+def named_losses(losses) -> dict:
+    "The tensor `SAC.update` returns as {'loss_<name>': float} (one device sync)."
+    return {} if losses is None else {f'loss_{k}': v for k, v in zip(LOSSES, losses.tolist())}
+
 # %% ../nbs/20_sac.ipynb #404d94f5
 class DeviceWindow:
-    "The last `T` frames of `n` environments as a ring on `device`: (n, T, H, W, 3) uint8 views in time order."
-    def __init__(self, T:int=8, device='cpu'):
-        self.T, self.device, self.buf, self.i = T, torch.device(device), None, 0
+    "The last `T` frames of `n` environments as a ring on `device`: (n, T, ...) views in time order (uint8, or as `prepare` makes them)."
+    def __init__(self, T:int=8, device='cpu', prepare=None):
+        self.T, self.device, self.buf, self.i, self.prepare = T, torch.device(device), None, 0, prepare
         self.pinned = self.device.type == 'cuda'              # upload through pinned host memory on CUDA only
         self.staging, self.uploaded = None, None              # the pinned frames, and the event of their last upload
 
@@ -279,11 +314,17 @@ class DeviceWindow:
         self.uploaded = torch.cuda.Event(); self.uploaded.record()
         return out
 
+    def _frames(self, frames) -> torch.Tensor:
+        "The newest frames as the ring holds them: uploaded, then prepared (each frame once) if there is a `prepare`."
+        x = self._upload(frames)
+        if self.prepare is None: return x
+        with torch.no_grad(): return self.prepare(x)
+
     def reset(self, frames) -> torch.Tensor:
         "Start episodes: every slot holds the first frames (n, H, W, 3); returns the window."
-        x = self._upload(frames)
-        if self.buf is None or self.buf.shape[0] != x.shape[0] or self.buf.shape[2:] != x.shape[1:]:
-            self.buf = torch.empty((x.shape[0], 2 * self.T, *x.shape[1:]), dtype=torch.uint8, device=self.device)
+        x = self._frames(frames)
+        if self.buf is None or self.buf.shape[0] != x.shape[0] or self.buf.shape[2:] != x.shape[1:] or self.buf.dtype != x.dtype:
+            self.buf = torch.empty((x.shape[0], 2 * self.T, *x.shape[1:]), dtype=x.dtype, device=self.device)
         self.buf.copy_(x[:, None].expand_as(self.buf))
         self.i = self.T - 1
         return self.window()
@@ -291,13 +332,13 @@ class DeviceWindow:
     def push(self, frames) -> torch.Tensor:
         "Append the newest frames (n, H, W, 3), dropping the oldest; returns the window."
         if self.buf is None: raise RuntimeError("DeviceWindow.push before reset.")
-        x = self._upload(frames)
+        x = self._frames(frames)
         self.i = (self.i + 1) % self.T
         self.buf[:, self.i] = x; self.buf[:, self.i + self.T] = x
         return self.window()
 
     def window(self) -> torch.Tensor:
-        "The window (n, T, H, W, 3), oldest frame first: a view of the ring."
+        "The window (n, T, ...), oldest frame first: a view of the ring."
         return self.buf[:, self.i + 1:self.i + 1 + self.T]
 
 # %% ../nbs/20_sac.ipynb #e3661051
@@ -342,7 +383,7 @@ class SACRun:
         self.env_kw = dict(workers=workers, size=self.size, preset=preset, episode_len=cfg.episode_len, render=self.render)
         self.steps, self.episode, self.updates_due, self.updates = 0, 0, 0.0, 0
         self.next_eval, self.next_ckpt = cfg.eval_every, cfg.checkpoint_every
-        self.losses, self.curve, self.train_returns = {}, [], []
+        self.losses, self.curve, self.train_returns = None, [], []         # losses: the last update's tensor (`LOSSES`)
         self.timing = dict(act=0.0, env=0.0, encode=0.0, update=0.0, eval=0.0)       # seconds per phase
 
     @contextmanager
@@ -367,7 +408,9 @@ class SACRun:
             self.t0 -= ck['seconds']                    # `seconds` counts the run's time, not the time lost to the interruption
         with VectorEnv(self.task, cfg.n_envs, **self.env_kw) as self.venv:
             self.encoder.bind(self.task, self.venv.obs_keys)
-            self.win = DeviceWindow(self.T, getattr(self.encoder, 'device', self.device))   # frames live where they are encoded
+            prepare = getattr(self.encoder, 'prepare', None)                  # windows of prepared frames, where the encoder can
+            self.embed = self.encoder.embed_prepared if prepare else (lambda w: self.encoder(frames=w))
+            self.win = DeviceWindow(self.T, getattr(self.encoder, 'device', self.device), prepare)   # frames live where they are encoded
             z = self.start_episodes()                   # a resumed run: the episodes that were running at its checkpoint
             pixels = getattr(self.encoder, 'learned', False)
             self.agent = agent = SAC(z.shape[1], self.venv.action_dim, cfg, self.device,
@@ -387,22 +430,19 @@ class SACRun:
                     with self.timer('act'):
                         a = (self.rngs.numpy.uniform(-1, 1, (cfg.n_envs, self.venv.action_dim)) if self.steps < cfg.learning_starts
                              else agent.act(z))
+                    self.venv.step_async(a)                             # the workers step ...
+                    if cfg.overlap: self.learn(self.steps + cfg.n_envs)  # ... while the agent learns from the steps before
                     with self.timer('env'):
-                        v = self.venv.step(a); w = self.win.push(v.frames) if self.render else None
-                    with self.timer('encode'): z = self.encoder(frames=w, obs=v.obs)
+                        v = self.venv.step_wait(); w = self.win.push(v.frames) if self.render else None
+                    with self.timer('encode'): z = self.embed(w) if self.render else self.encoder(obs=v.obs)
                     self.steps += cfg.n_envs; bar.update(cfg.n_envs); ep_ret += v.reward
                     buf.put_step(a, v.reward); buf.put_obs(z)
+                    if not cfg.overlap: self.learn(self.steps)
                     boundary = bool(v.done.all())                      # all episodes end together (same length)
                     if boundary:
                         self.train_returns = (self.train_returns + ep_ret.tolist())[-cfg.n_envs:]; ep_ret[:] = 0
                         buf.end_episode(); self.episode += cfg.n_envs
                         z = self.start_episodes(); buf.put_obs(z)
-                    if self.steps >= cfg.learning_starts:
-                        self.updates_due += cfg.updates_per_step * cfg.n_envs
-                        with self.timer('update'):
-                            while self.updates_due >= 1:
-                                self.losses = agent.update(buf.sample(cfg.batch_size, self.rngs.sampler))
-                                self.updates_due -= 1; self.updates += 1
                     if self.steps >= self.next_eval or self.steps >= cfg.total_steps:
                         self.next_eval += cfg.eval_every
                         rec = self.evaluate(); bar.set_postfix(ret=f"{rec['mean_return']:.1f}", succ=f"{rec['success_rate']:.0%}")
@@ -415,6 +455,16 @@ class SACRun:
         if d: self.finish()
         return self.curve
 
+    def learn(self, steps:int):
+        "The gradient updates due once `steps` environment steps are taken (none before `learning_starts`)."
+        cfg = self.cfg
+        if steps < cfg.learning_starts: return
+        self.updates_due += cfg.updates_per_step * cfg.n_envs
+        with self.timer('update'):
+            while self.updates_due >= 1 and self.buffer.n_valid:       # (overlapped, the very first step has nothing to sample)
+                self.losses = self.agent.update(self.buffer.sample(cfg.batch_size, self.rngs.sampler))
+                self.updates_due -= 1; self.updates += 1
+
     def _read_checkpoint(self, path) -> dict:
         "The key of a checkpoint, which is kept to resume from (loaded once)."
         self._checkpoint = load_torch(path)
@@ -423,7 +473,7 @@ class SACRun:
     def start_episodes(self) -> np.ndarray:
         "Reset every environment on the training episodes `episode`, `episode`+1, ...; their embeddings."
         v = self.venv.reset([episode_seed('train', self.cfg.seed, self.episode + j) for j in range(self.cfg.n_envs)])
-        return self.encoder(frames=self.win.reset(v.frames) if self.render else None, obs=v.obs)
+        return self.embed(self.win.reset(v.frames)) if self.render else self.encoder(obs=v.obs)
 
     def evaluate(self) -> dict:
         "The mean action on `eval_episodes` episodes of the `eval` split; the record is added to the curve and logged."
@@ -438,7 +488,7 @@ class SACRun:
                    train_return=float(np.mean(self.train_returns)) if self.train_returns else None,
                    device=str(self.device), seconds=self.elapsed(), updates=self.updates,
                    **{f'time_{k}': v for k, v in self.timing.items()},
-                   **{k.replace('losses/', 'loss_'): v for k, v in self.losses.items()})
+                   **named_losses(self.losses))
         self.curve.append(rec); self.log(rec)
         return rec
 

@@ -1,0 +1,160 @@
+"""SAC against Stable-Baselines3, side by side on this machine: gradient updates/s and end-to-end steps/s while learning.
+
+Both libraries get the same problem: reacher-easy from `state`, 1000-step episodes, actor and critics 256-64, batch
+256, one gradient update per environment step, Adam 3e-4, gamma 0.99, tau 0.005, initial temperature 0.1 tuned
+towards -|A|. They run one after the other in this process:
+
+  1. updates/s on one thread (`torch.set_num_threads(1)`): each library's own update, on a replay buffer filled
+     with `--fill` random steps; SB3 `model.train(gradient_steps=N)`, ours `SAC.update(buffer.sample(...))`, as
+     `SACRun.learn` calls it. `--updates` updates timed after 50 untimed ones.
+  2. end-to-end steps/s while learning, default threads: `--steps` environment steps with learning, after
+     `--learning-starts` steps of random actions (not timed). SB3: `model.learn` (one environment, in process, its
+     usual setup); ours: `train_sac` with 1 and with 4 environments (worker processes, acting overlapped with
+     learning), its wall time between the evaluation at `--learning-starts` and the end, evaluations excluded.
+
+    .venv/bin/python scripts/bench_sac_vs_sb3.py                  # in `make bench`; figures to results/bench/
+    .venv/bin/python scripts/bench_sac_vs_sb3.py --compile        # ours with torch.compile of the losses too
+"""
+import argparse, time
+import numpy as np
+import torch
+from vjepa_policy.core import write_json, provenance
+from vjepa_policy.encoders import make_encoder
+from vjepa_policy.sac import SAC, SACConfig, ReplayBuffer, train_sac
+
+TASK, HIDDEN, BATCH, EPISODE = 'reacher-easy', (256, 64), 256, 1000
+
+
+def sb3_model(learning_starts, buffer_size, seed=0):
+    from stable_baselines3 import SAC as SB3SAC
+    from vjepa_policy.gym_env import EmbeddingEnv
+    env = EmbeddingEnv(TASK, 'state', episode_len=EPISODE)
+    return SB3SAC('MlpPolicy', env, learning_rate=3e-4, buffer_size=buffer_size, learning_starts=learning_starts,
+                  batch_size=BATCH, tau=0.005, gamma=0.99, train_freq=1, gradient_steps=1, ent_coef='auto_0.1',
+                  policy_kwargs=dict(net_arch=list(HIDDEN)), device='cpu', seed=seed, verbose=0)
+
+
+def sb3_updates(fill, n):
+    m = sb3_model(fill, max(fill, 10_000))
+    m.learn(fill)                                          # random actions only: fills the buffer
+    m.train(gradient_steps=50, batch_size=BATCH)
+    t = time.perf_counter(); m.train(gradient_steps=n, batch_size=BATCH)
+    return n / (time.perf_counter() - t)
+
+
+def ours_config(**kw):
+    base = dict(conditions=['state'], seeds=[0], total_steps=1, n_envs=1, buffer_size=10_000, learning_starts=1,
+                episode_len=EPISODE, eval_every=10**9, eval_episodes=1, checkpoint_every=10**9, batch_size=BATCH, hidden=HIDDEN)
+    return SACConfig(**{**base, **kw})
+
+
+def matmul_gflops(n=2000) -> float:
+    "This CPU's fp32 matmul rate on one thread, on the update's largest product (256 x 256 @ 256 x 64)."
+    a, b = torch.randn(256, 256), torch.randn(256, 64)
+    for _ in range(100): a @ b
+    t = time.perf_counter()
+    for _ in range(n): a @ b
+    return 2 * 256 * 256 * 64 * n / (time.perf_counter() - t) / 1e9
+
+
+def profile_update(agent, buf, n=100) -> dict:
+    "Where one update's time goes (torch.profiler, self CPU time per op), and its FLOPs (torch's FlopCounterMode)."
+    from torch.profiler import profile
+    from torch.utils.flop_counter import FlopCounterMode
+    g = torch.Generator().manual_seed(1)
+    with FlopCounterMode(display=False) as fc: agent.update(buf.sample(BATCH, g))
+    with profile() as p:
+        for _ in range(n): agent.update(buf.sample(BATCH, g))
+    ops = sorted(p.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in ops)
+    mm = sum(e.self_cpu_time_total for e in ops if e.key in ('aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm'))
+    return dict(flops=int(fc.get_total_flops()), ms_per_update_profiled=total / n / 1000, matmul_ms=mm / n / 1000,
+                top=[dict(op=e.key, ms_per_update=e.self_cpu_time_total / n / 1000, calls_per_update=e.count / n) for e in ops[:10]])
+
+
+def ours_updates(fill, n, compile=False, profiled=None):
+    from vjepa_policy.envs import VectorEnv
+    with VectorEnv(TASK, 1, render=False, episode_len=EPISODE) as venv:
+        enc = make_encoder('state'); enc.bind(TASK, venv.obs_keys)
+        obs_dim, act_dim = enc.dim, venv.action_dim
+        buf = ReplayBuffer(max(fill, 10_000), 1, obs_dim, act_dim)
+        rng = np.random.default_rng(0)
+        v = venv.reset([0]); buf.put_obs(enc(obs=v.obs))
+        for _ in range(fill):                               # random actions: the same kind of buffer as SB3's
+            a = rng.uniform(-1, 1, (1, act_dim)); v = venv.step(a)
+            buf.put_step(a, v.reward); buf.put_obs(enc(obs=v.obs))
+            if v.done.all(): buf.end_episode(); v = venv.reset([0]); buf.put_obs(enc(obs=v.obs))
+    agent = SAC(obs_dim, act_dim, ours_config(compile=compile))
+    g = torch.Generator().manual_seed(0)
+    for _ in range(50): agent.update(buf.sample(BATCH, g))
+    t = time.perf_counter()
+    for _ in range(n): agent.update(buf.sample(BATCH, g))
+    out = agent.update(buf.sample(BATCH, g)); float(out[0])  # (a GPU would need this sync; here it costs nothing)
+    rate = (n + 1) / (time.perf_counter() - t)
+    if profiled is not None: profiled.update(profile_update(agent, buf))
+    return rate
+
+
+def sb3_learning(learning_starts, steps):
+    m = sb3_model(learning_starts, learning_starts + steps)
+    m.learn(learning_starts)
+    t = time.perf_counter(); m.learn(steps, reset_num_timesteps=False)
+    return steps / (time.perf_counter() - t)
+
+
+def ours_learning(learning_starts, steps, n_envs, compile=False):
+    cfg = ours_config(total_steps=learning_starts + steps, n_envs=n_envs, buffer_size=learning_starts + steps,
+                      learning_starts=learning_starts, eval_every=learning_starts, compile=compile)
+    curve = train_sac(TASK, make_encoder('state'), cfg, progress=False)
+    a, b = curve[0], curve[-1]
+    assert a['step'] == learning_starts and b['step'] == cfg.total_steps, (a['step'], b['step'])
+    wall = (b['seconds'] - a['seconds']) - (b['time_eval'] - a['time_eval'])
+    return (b['step'] - a['step']) / wall, (b['updates'] - a['updates']) / (b['time_update'] - a['time_update'])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--fill', type=int, default=5000, help='random steps in the buffer before the update benchmark')
+    ap.add_argument('--updates', type=int, default=1000, help='updates timed per library (one thread)')
+    ap.add_argument('--learning-starts', type=int, default=2000)
+    ap.add_argument('--steps', type=int, default=4000, help='environment steps with learning timed per run')
+    ap.add_argument('--compile', action='store_true', help='also time ours with torch.compile of the losses')
+    ap.add_argument('--out', default='results/bench/sac-vs-sb3-cpu.json')
+    a = ap.parse_args()
+    import stable_baselines3
+    threads = torch.get_num_threads()
+    print(f"SAC vs Stable-Baselines3 {stable_baselines3.__version__} on cpu ({threads} threads by default): {TASK} from state, "
+          f"networks {HIDDEN}, batch {BATCH}, 1 update per step, {EPISODE}-step episodes", flush=True)
+    torch.set_num_threads(1)
+    prof = {}
+    upd = dict(sb3=sb3_updates(a.fill, a.updates), ours=ours_updates(a.fill, a.updates, profiled=prof))
+    if a.compile: upd['ours_compiled'] = ours_updates(a.fill, a.updates, compile=True)
+    gflops = matmul_gflops()
+    torch.set_num_threads(threads)
+    for k, v in upd.items(): print(f"  updates/s, one thread     {k:14s} {v:7.1f}   ({v / upd['sb3']:.2f}x SB3)", flush=True)
+    floor = prof['flops'] / gflops / 1e6
+    prof.update(matmul_gflops_one_thread=gflops, floor_ms=floor, floor_updates_per_s=1000 / floor)
+    print(f"  where ours goes (one thread, profiled): {prof['flops'] / 1e6:.0f} MFLOP an update; matrix products "
+          f"{prof['matmul_ms']:.2f} of {prof['ms_per_update_profiled']:.2f} ms; at this core's {gflops:.0f} GFLOP/s the products "
+          f"alone need {floor:.2f} ms: at most {1000 / floor:.0f} updates/s ({1000 / floor / upd['sb3']:.2f}x SB3)")
+    for x in prof['top'][:6]: print(f"      {x['op']:28s} {x['ms_per_update']:.3f} ms  ({x['calls_per_update']:.0f} calls)")
+    e2e = dict(sb3=sb3_learning(a.learning_starts, a.steps))
+    upd_learning = {}
+    for n in (1, 4):
+        e2e[f'ours_{n}env'], upd_learning[f'ours_{n}env'] = ours_learning(a.learning_starts, a.steps, n)
+    if a.compile: e2e['ours_4env_compiled'], upd_learning['ours_4env_compiled'] = ours_learning(a.learning_starts, a.steps, 4, True)
+    for k, v in e2e.items():
+        print(f"  steps/s while learning    {k:14s} {v:7.1f}   ({v / e2e['sb3']:.2f}x SB3)", flush=True)
+    ratios = dict(updates_one_thread=upd['ours'] / upd['sb3'], end_to_end_1env=e2e['ours_1env'] / e2e['sb3'],
+                  end_to_end_4env=e2e['ours_4env'] / e2e['sb3'])
+    targets = dict(updates_one_thread=3.0, end_to_end_4env=2.0)
+    for k, t in targets.items(): print(f"  target {k}: >= {t}x, measured {ratios[k]:.2f}x: {'met' if ratios[k] >= t else 'NOT met'}")
+    write_json(a.out, dict(device=f'cpu ({threads} threads)', task=TASK, hidden=HIDDEN, batch_size=BATCH, episode_len=EPISODE,
+                           args=vars(a), updates_per_s_one_thread=upd, steps_per_s_while_learning=e2e, profile=prof,
+                           updates_per_s_while_learning=upd_learning, ratios=ratios, targets=targets,
+                           sb3_version=stable_baselines3.__version__, provenance=provenance()))
+    print(f"  figures written to {a.out}")
+
+
+if __name__ == '__main__':
+    main()
