@@ -16,10 +16,10 @@ from vjepa_policy.core import write_json, provenance
 from vjepa_policy.sac import SACConfig, train_sac, sac_encoder
 
 
-def run(cond, device, n_envs, steps, learning, utd, batch, episode_len):
+def run(cond, device, n_envs, steps, learning, utd, batch, episode_len, overlap=True):
     cfg = SACConfig(conditions=[cond], seeds=[0], total_steps=steps, n_envs=n_envs, buffer_size=max(20_000, 4 * steps),
                     batch_size=batch, learning_starts=n_envs if learning else 10 * steps, updates_per_step=utd,
-                    episode_len=episode_len, eval_every=10 * steps, eval_episodes=1, checkpoint_every=10 * steps)
+                    episode_len=episode_len, eval_every=10 * steps, eval_episodes=1, checkpoint_every=10 * steps, overlap=overlap)
     t0 = time.perf_counter()
     r = train_sac('reacher-easy', sac_encoder(cond, device=device), cfg, device=device, progress=False)[-1]
     return r, time.perf_counter() - t0
@@ -35,6 +35,7 @@ def main():
     ap.add_argument('--utd', type=float, default=1.0)
     ap.add_argument('--batch-size', type=int, default=256)
     ap.add_argument('--episode-len', type=int, default=200)
+    ap.add_argument('--no-overlap', action='store_true', help='step the environments, then learn (SACConfig.overlap=False)')
     ap.add_argument('--out', default='results/bench/sac-cpu.json', help='JSON file of the figures (with their provenance)')
     a = ap.parse_args()
     dev = torch.device(a.device)
@@ -44,7 +45,7 @@ def main():
     for c in a.conditions:
         r1, w1 = run(c, a.device, a.n_envs, a.act_steps, False, a.utd, a.batch_size, a.episode_len)
         act_sps = r1['step'] / (r1['time_env'] + r1['time_encode'] + r1['time_act'])
-        r2, w2 = run(c, a.device, a.n_envs, a.learn_steps, True, a.utd, a.batch_size, a.episode_len)
+        r2, w2 = run(c, a.device, a.n_envs, a.learn_steps, True, a.utd, a.batch_size, a.episode_len, not a.no_overlap)
         row = dict(condition=c, acting_steps_per_s=act_sps, env_steps_per_s=r1['step'] / r1['time_env'],
                    encode_ms_per_step=1000 * r1['time_encode'] / (r1['step'] / a.n_envs),
                    updates_per_s=r2['updates'] / r2['time_update'], updates=r2['updates'],
@@ -54,7 +55,7 @@ def main():
         print(f"  {c:20s} acting {act_sps:8.1f} steps/s (env alone {row['env_steps_per_s']:.0f}, encoder "
               f"{row['encode_ms_per_step']:.1f} ms per batched step)   updates {row['updates_per_s']:7.1f}/s   "
               f"end to end while learning {row['learning_steps_per_s']:7.1f} steps/s", flush=True)
-    write_json(a.out, dict(device=name, n_envs=a.n_envs, batch_size=a.batch_size, utd=a.utd, act_steps=a.act_steps,
+    write_json(a.out, dict(device=name, n_envs=a.n_envs, batch_size=a.batch_size, utd=a.utd, act_steps=a.act_steps, overlap=not a.no_overlap,
                            learn_steps=a.learn_steps, rows=rows, provenance=provenance()))
     print(f"  figures written to {a.out}")
 

@@ -102,9 +102,9 @@ def sb3_learning(learning_starts, steps):
     return steps / (time.perf_counter() - t)
 
 
-def ours_learning(learning_starts, steps, n_envs, compile=False):
+def ours_learning(learning_starts, steps, n_envs, compile=False, overlap=True):
     cfg = ours_config(total_steps=learning_starts + steps, n_envs=n_envs, buffer_size=learning_starts + steps,
-                      learning_starts=learning_starts, eval_every=learning_starts, compile=compile)
+                      learning_starts=learning_starts, eval_every=learning_starts, compile=compile, overlap=overlap)
     curve = train_sac(TASK, make_encoder('state'), cfg, progress=False)
     a, b = curve[0], curve[-1]
     assert a['step'] == learning_starts and b['step'] == cfg.total_steps, (a['step'], b['step'])
@@ -140,8 +140,9 @@ def main():
     for x in prof['top'][:6]: print(f"      {x['op']:28s} {x['ms_per_update']:.3f} ms  ({x['calls_per_update']:.0f} calls)")
     e2e = dict(sb3=sb3_learning(a.learning_starts, a.steps))
     upd_learning = {}
-    for n in (1, 4):
+    for n in (1, 4, 8):
         e2e[f'ours_{n}env'], upd_learning[f'ours_{n}env'] = ours_learning(a.learning_starts, a.steps, n)
+    e2e['ours_4env_no_overlap'], upd_learning['ours_4env_no_overlap'] = ours_learning(a.learning_starts, a.steps, 4, overlap=False)
     if a.compile: e2e['ours_4env_compiled'], upd_learning['ours_4env_compiled'] = ours_learning(a.learning_starts, a.steps, 4, True)
     for k, v in e2e.items():
         print(f"  steps/s while learning    {k:14s} {v:7.1f}   ({v / e2e['sb3']:.2f}x SB3)", flush=True)

@@ -49,6 +49,6 @@ def test_bench_sac_vs_sb3_prints_figures(root, python, tmp_path):
     for word in ('updates/s, one thread', 'steps/s while learning', 'sb3', 'ours_4env', 'x SB3', 'target'):
         assert word in r.stdout, word
     b = json.loads(out.read_text())
-    assert set(b['steps_per_s_while_learning']) == {'sb3', 'ours_1env', 'ours_4env'}
+    assert set(b['steps_per_s_while_learning']) == {'sb3', 'ours_1env', 'ours_4env', 'ours_8env', 'ours_4env_no_overlap'}
     assert all(v > 0 for v in [*b['updates_per_s_one_thread'].values(), *b['steps_per_s_while_learning'].values()]), b
     assert b['ratios']['updates_one_thread'] == b['updates_per_s_one_thread']['ours'] / b['updates_per_s_one_thread']['sb3']
