@@ -121,6 +121,8 @@ def main():
     ap.add_argument('--compile', action='store_true', help='also time ours with torch.compile of the losses')
     ap.add_argument('--out', default='results/bench/sac-vs-sb3-cpu.json')
     a = ap.parse_args()
+    if a.learning_starts % 8 or a.steps % 8:
+        ap.error("--learning-starts and --steps must be multiples of 8 (runs of 1, 4 and 8 environments all evaluate at them).")
     import stable_baselines3
     threads = torch.get_num_threads()
     print(f"SAC vs Stable-Baselines3 {stable_baselines3.__version__} on cpu ({threads} threads by default): {TASK} from state, "

@@ -5,7 +5,8 @@ every shared evaluation step, and their final returns (each seed's last evaluati
 evaluations, which is less noisy):
   - the paired difference new - old over seeds (mean, 95% t interval, paired t-test p-value);
   - an exact permutation test of the difference of means (every split of the pooled seeds' returns);
-  - the episode-level means (all evaluation episodes pooled) with bootstrap 95% intervals.
+  - the episode-level means (all evaluation episodes pooled) with bootstrap 95% intervals: episodes are clustered
+    by seed and these intervals ignore it, so they are too narrow; read them as descriptive, the tests above decide.
 The same seeds do not give the same numbers (a batched matmul rounds differently, and runs diverge chaotically),
 so "indistinguishable" means: the differences are within what seed-to-seed variation produces.
 

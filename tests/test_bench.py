@@ -44,7 +44,7 @@ def test_bench_pretrain_prints_figures(root, python, tmp_path):
 def test_bench_sac_vs_sb3_prints_figures(root, python, tmp_path):
     out = tmp_path/'vs.json'
     r = subprocess.run([python, str(root/'scripts'/'bench_sac_vs_sb3.py'), '--fill', '300', '--updates', '5',
-                        '--learning-starts', '100', '--steps', '100', '--out', str(out)], capture_output=True, text=True, timeout=600)
+                        '--learning-starts', '96', '--steps', '96', '--out', str(out)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     for word in ('updates/s, one thread', 'steps/s while learning', 'sb3', 'ours_4env', 'x SB3', 'target'):
         assert word in r.stdout, word

@@ -327,7 +327,8 @@ class VectorEnv:
     def _collect(self) -> VecStep:
         if not getattr(self, '_pending', False): raise RuntimeError("Nothing to collect: step_wait without step_async.")
         self._pending = False
-        steps = [s for chunk in self._gather() for s in chunk]
+        try: steps = [s for chunk in self._gather() for s in chunk]
+        except BaseException: self.close(); raise         # (Ctrl-C mid-step: replies left unread would answer the next command)
         return VecStep(self._frames.copy() if self._frames is not None and self.rendering else None,
                        np.stack([s.obs for s in steps]), np.stack([s.state for s in steps]),
                        np.array([s.reward for s in steps], np.float32), np.array([s.done for s in steps]),
@@ -368,7 +369,7 @@ class VectorEnv:
         for p in getattr(self, '_procs', []):
             p.join(timeout=5)
             if p.is_alive(): p.kill()
-        self._conns, self._procs = [], []
+        self._conns, self._procs, self._pending = [], [], False
         if getattr(self, '_shm', None) is not None:
             self._frames = None
             self._shm.close(); self._shm.unlink(); self._shm = None
