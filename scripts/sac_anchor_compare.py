@@ -3,10 +3,11 @@
 Reads two files written by `scripts/sac_state_anchor.py` and compares their evaluation returns seed by seed at
 every shared evaluation step, and their final returns (each seed's last evaluation, and the mean of its last two
 evaluations, which is less noisy):
-  - the paired difference new - old over seeds (mean, 95% t interval, paired t-test p-value);
+  - the paired difference new - old over seeds (mean and 95% t interval: `report.paired_difference`; paired t-test
+    p-value);
   - an exact permutation test of the difference of means (every split of the pooled seeds' returns);
-  - the episode-level means (all evaluation episodes pooled) with bootstrap 95% intervals: episodes are clustered
-    by seed and these intervals ignore it, so they are too narrow; read them as descriptive, the tests above decide.
+  - the mean return over all final evaluation episodes, with the hierarchical (seeds, then episodes) bootstrap 95%
+    interval of `evaluate.bootstrap_ci`.
 The same seeds do not give the same numbers (a batched matmul rounds differently, and runs diverge chaotically),
 so "indistinguishable" means: the differences are within what seed-to-seed variation produces.
 
@@ -17,6 +18,8 @@ import argparse, itertools, json
 import numpy as np
 from scipy import stats
 from vjepa_policy.core import write_json, provenance
+from vjepa_policy.evaluate import bootstrap_ci
+from vjepa_policy.report import paired_difference
 
 
 def perm_p(a, b) -> float:
@@ -30,17 +33,12 @@ def perm_p(a, b) -> float:
 
 
 def paired(a, b) -> dict:
-    d = np.asarray(b) - np.asarray(a)
-    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-    return dict(old=list(map(float, a)), new=list(map(float, b)), old_mean=float(np.mean(a)), new_mean=float(np.mean(b)),
-                diff_mean=float(d.mean()), diff_ci95=[float(d.mean() - half), float(d.mean() + half)],
-                paired_t_p=float(stats.ttest_rel(b, a).pvalue), permutation_p=perm_p(np.asarray(a), np.asarray(b)))
-
-
-def boot_ci(x, n=10_000, seed=0) -> list:
-    rng = np.random.default_rng(seed); x = np.asarray(x)
-    means = x[rng.integers(0, len(x), (n, len(x)))].mean(1)
-    return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
+    "Seed-paired comparison of returns `a` (old) and `b` (new), one per seed in the same order."
+    rows = [dict(condition=c, seed=s, mean_return=float(x)) for c, xs in (('old', a), ('new', b)) for s, x in enumerate(xs)]
+    p = paired_difference(rows, 'new', 'old', 'mean_return')
+    return dict(old=list(map(float, a)), new=list(map(float, b)), old_mean=p['mean_b'], new_mean=p['mean_a'],
+                diff_mean=p['difference'], diff_ci95=p['ci95'], paired_t_p=float(stats.ttest_rel(b, a).pvalue),
+                permutation_p=perm_p(np.asarray(a), np.asarray(b)))
 
 
 def main():
@@ -65,10 +63,11 @@ def main():
     print(f"mean of the last two evaluations: old {final2['old_mean']:.1f}  new {final2['new_mean']:.1f}  new-old "
           f"{final2['diff_mean']:+.1f} [{final2['diff_ci95'][0]:+.1f}, {final2['diff_ci95'][1]:+.1f}]  "
           f"paired t p={final2['paired_t_p']:.2f}  permutation p={final2['permutation_p']:.2f}")
-    eps = {k: [x for s in seeds for x in at(runs, s, steps[-1])['returns']] for k, runs in (('old', old), ('new', new))}
-    episodes = {k: dict(mean=float(np.mean(v)), ci95=boot_ci(v), n=len(v)) for k, v in eps.items()}
-    print(f"final evaluation episodes pooled: old {episodes['old']['mean']:.1f} {episodes['old']['ci95']}, "
-          f"new {episodes['new']['mean']:.1f} {episodes['new']['ci95']}")
+    groups = {k: [at(runs, s, steps[-1])['returns'] for s in seeds] for k, runs in (('old', old), ('new', new))}
+    episodes = {k: dict(zip(('mean', 'low', 'high'), bootstrap_ci(g)), n=sum(map(len, g))) for k, g in groups.items()}
+    for v in episodes.values(): v['ci95'] = [v.pop('low'), v.pop('high')]
+    ci = lambda k: f"{episodes[k]['mean']:.1f} [{episodes[k]['ci95'][0]:.1f}, {episodes[k]['ci95'][1]:.1f}]"
+    print(f"final evaluation episodes (hierarchical bootstrap over seeds, then episodes): old {ci('old')}, new {ci('new')}")
     write_json(a.out, dict(old=a.old, new=a.new, seeds=[int(s) for s in seeds], per_step={str(k): v for k, v in per_step.items()},
                            final_last_two=final2, final_episodes=episodes, provenance=provenance()))
     print(f"written to {a.out}")

@@ -275,7 +275,7 @@ class VectorEnv:
     "`n` environments of one task stepped together in worker processes; frames through shared memory."
     def __init__(self, task:str, n:int, workers:int|None=None, size=256, preset:str='fast',
                  episode_len:int=200, camera:int=0, render:bool=True):
-        self.n, self.task, self.episode_len = n, task, episode_len
+        self.n, self.task, self.episode_len, self._pending = n, task, episode_len, False   # _pending: a step sent, not collected
         parse_task(task); h, w = _check_size(size)      # fail here, not in a worker
         workers = max(1, min(n, workers or os.cpu_count() or 1))
         self.shape = (n, h, w, 3)
@@ -314,7 +314,7 @@ class VectorEnv:
         return out
 
     def _idle(self):
-        if getattr(self, '_pending', False): raise RuntimeError("A step was sent (step_async) and not collected: call step_wait first.")
+        if self._pending: raise RuntimeError("A step was sent (step_async) and not collected: call step_wait first.")
 
     def _post(self, cmd, per_env):
         self._idle()
@@ -325,7 +325,7 @@ class VectorEnv:
         self._post(cmd, per_env); return self._collect()
 
     def _collect(self) -> VecStep:
-        if not getattr(self, '_pending', False): raise RuntimeError("Nothing to collect: step_wait without step_async.")
+        if not self._pending: raise RuntimeError("Nothing to collect: step_wait without step_async.")
         self._pending = False
         try: steps = [s for chunk in self._gather() for s in chunk]
         except BaseException: self.close(); raise         # (Ctrl-C mid-step: replies left unread would answer the next command)
