@@ -13,7 +13,7 @@ def test_hf_condition_end_to_end(root, tmp_path):
     run = tmp_path/'run'
     exe = root/'.venv'/'bin'/'vjepa-policy'
     r = subprocess.run([str(exe) if exe.exists() else 'vjepa-policy', 'run', '--profile', 'smoke', '--run-dir', str(run),
-                        '--conditions', cond, 'state', '--stages', 'demos,encode,probe,bc,evaluate,report',
+                        '--tasks', 'reacher-easy', '--conditions', cond, 'state', '--stages', 'demos,encode,probe,bc,evaluate,report',
                         '--set', 'demos.episodes=4', 'demos.episode_len=30', 'demos.size=64', 'evaluate.episodes=4', 'evaluate.n_envs=4'],
                        capture_output=True, text=True, cwd=root, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

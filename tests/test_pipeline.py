@@ -1,7 +1,7 @@
 """The driver and the `vjepa-policy` command: a two-stage mini pipeline, reuse, --force, a failing stage, the manifest."""
 import json, subprocess
 
-MINI = ['--profile', 'smoke', '--stages', 'demos,encode', '--conditions', 'state', 'noise']
+MINI = ['--profile', 'smoke', '--tasks', 'reacher-easy', '--stages', 'demos,encode', '--conditions', 'state', 'noise']
 
 
 def cli(root, *args):
@@ -27,7 +27,7 @@ def test_two_stage_pipeline_reuse_and_force(root, tmp_path):
     assert r.returncode == 0 and r.stdout.count('reused') == 2, r.stdout
     r = cli(root, *MINI, '--run-dir', str(run), '--stages', 'encode', '--force')   # --force runs the stage again
     assert r.returncode == 0 and 'reused' not in r.stdout and 'encode [reacher-easy]: done' in r.stdout, r.stdout
-    r = cli(root, '--profile', 'smoke', '--stages', 'encode', '--conditions', 'state', '--run-dir', str(run))
+    r = cli(root, '--profile', 'smoke', '--tasks', 'reacher-easy', '--stages', 'encode', '--conditions', 'state', '--run-dir', str(run))
     assert r.returncode == 0 and 'reused' not in r.stdout, r.stdout  # other parameters: the stage runs again
 
 
@@ -48,6 +48,7 @@ def test_failing_stage_stops_with_its_notebook_and_error(root, tmp_path):
 def test_unknown_task_condition_or_key_refused_before_any_stage(root, tmp_path):
     run = tmp_path/'run'
     for args, msg in [(['--tasks', 'reacher-medium'], "Unknown task 'reacher-medium'"),
+                      (['--tasks', 'reacher-easy', 'cheetah-run'], 'registered tasks reacher-easy, reacher-hard, ball_in_cup-catch, walker-walk'),
                       (['--conditions', 'vjepa3'], 'Unknown condition(s)'),
                       (['--set', 'demos.episode=3'], 'valid keys are task, episodes'),
                       (['--set', 'sac.total_steps=lots'], 'sac.total_steps')]:

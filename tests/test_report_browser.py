@@ -27,10 +27,11 @@ def smoke_run(root, tmp_path_factory):
 def test_smoke_run_manifest_and_site(smoke_run):
     man = json.loads((smoke_run/'manifest.json').read_text())
     assert man['status'] == 'finished' and man['label'].startswith('smoke')
-    assert [x['stage'] for x in man['records']] == ['demos', 'pretrain', 'encode', 'probe', 'bc', 'evaluate', 'sac', 'report']
+    stages, tasks = ('expert', 'demos', 'pretrain', 'encode', 'probe', 'bc', 'evaluate', 'sac'), ('reacher-easy', 'ball_in_cup-catch')
+    assert [(x['stage'], x['task']) for x in man['records']] == [(s, t) for s in stages for t in tasks] + [('report', None)]
     assert man['site']['renderer'] in ('quarto', 'fallback')
-    for stage in ('demos', 'pretrain', 'encode', 'probe', 'bc', 'evaluate', 'sac'):
-        assert (smoke_run/'reacher-easy'/stage/'metrics.json').exists(), stage
+    for stage in stages:
+        for task in tasks: assert (smoke_run/task/stage/'metrics.json').exists(), (task, stage)
     assert (smoke_run/'reacher-easy'/'pretrain'/'model'/'config.json').exists()     # the trained small encoder, saved
     for cond in ('vjepa2-small-jepa', 'vjepa2-small-random'):                         # ... and used downstream, with its twin
         assert (smoke_run/'reacher-easy'/'encode'/f'{cond}.zarr').exists(), cond
@@ -43,6 +44,23 @@ def test_smoke_run_manifest_and_site(smoke_run):
         assert (smoke_run/'site'/'notebooks'/f'reacher-easy__{nb}.ipynb').exists(), nb
     for cond in ('state', 'pixels', 'vjepa2-tiny-random'):        # every SAC run finished, with its agent saved
         assert (smoke_run/'reacher-easy'/'sac'/cond/'seed0'/'agent.pt').exists(), cond
+
+
+def test_smoke_covers_a_phase3_task_with_the_committed_expert(smoke_run):
+    cup = smoke_run/'ball_in_cup-catch'
+    ex = json.loads((cup/'expert'/'metrics.json').read_text())['rows'][0]
+    assert (ex['condition'], ex['source'], ex['passed']) == ('expert:sac', 'committed', True) and ex['mean_return'] >= 950
+    demos = json.loads((cup/'demos'/'metrics.json').read_text())['rows'][0]
+    assert demos['condition'] == 'expert:sac' and demos['episode_len'] == 60
+    ev = {(r['condition'], r['seed']) for r in json.loads((cup/'evaluate'/'metrics.json').read_text())['rows']}
+    assert {('expert:sac', 0), ('random', 0), ('state', 'all'), ('vjepa2-tiny-random', 'all')} <= ev
+    probes = {r['target'] for r in json.loads((cup/'probe'/'metrics.json').read_text())['rows']}
+    assert probes == {'ball_to_cup', 'ball_velocity'}
+    bc = json.loads((cup/'bc'/'metrics.json').read_text())['rows']
+    assert {r['condition'] for r in bc} == {'vjepa2-tiny-random', 'noise', 'state'}
+    page = (smoke_run/'site'/'index.html').read_text()
+    assert 'ball_in_cup-catch: the ball is in the cup at the final step' in page       # the task's success rule, stated
+    assert 'Across tasks' in page and 'expert:sac' in page and 'committed' in page     # cross-task summary, experts table
 
 
 def test_report_in_headless_chromium(smoke_run):

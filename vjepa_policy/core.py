@@ -15,10 +15,11 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PROFILES', 'STAGE_SETTINGS', 'SPLITS', 'get_profile', 'SettingsError', 'Settings', 'settings_class', 'make_settings',
-           'stage_settings', 'parse_overrides', 'episode_seed', 'seed_everything', 'OutputError', 'json_roundtrip',
-           'fingerprint', 'same_key', 'key_differences', 'describe_mismatch', 'remove', 'open_or_refuse', 'atomic_path',
-           'write_json', 'read_json', 'save_torch', 'load_torch', 'dir_bytes', 'safe_name', 'now_iso', 'write_metrics',
-           'read_metrics', 'package_versions', 'git_commit', 'machine', 'provenance']
+           'task_layers', 'stage_settings', 'parse_overrides', 'episode_seed', 'seed_everything', 'OutputError',
+           'json_roundtrip', 'fingerprint', 'same_key', 'key_differences', 'describe_mismatch', 'remove',
+           'open_or_refuse', 'atomic_path', 'write_json', 'read_json', 'save_torch', 'load_torch', 'dir_bytes',
+           'safe_name', 'now_iso', 'write_metrics', 'read_metrics', 'package_versions', 'git_commit', 'machine',
+           'provenance']
 
 # %% ../nbs/00_core.ipynb #1c273ab5
 _SMALL = ['vjepa2-small-jepa', 'vjepa2-small-random']      # the positive control: trained in-domain vs its random twin
@@ -26,7 +27,8 @@ _REAL = ['vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state'] + _SMALL
 _SMOKE = ['vjepa2-tiny-random', 'dinov2-tiny-random', 'noise', 'state'] + _SMALL
 _PRETRAIN = dict(steps=2000, batch_size=32)                  # the small V-JEPA 2 (encoders.small_vjepa2_config)
 PROFILES = {
-    'smoke': dict(label='smoke (pipeline check, not a result)', tasks=['reacher-easy'],
+    'smoke': dict(label='smoke (pipeline check, not a result)', tasks=['reacher-easy', 'ball_in_cup-catch'],
+                  expert=dict(eval_episodes=20),
                   demos=dict(episodes=6, episode_len=50, size=256, expert='jacobian', workers=2),
                   pretrain=dict(steps=30, batch_size=8, crop_size=32, hidden_size=32, layers=2, heads=2, pred_hidden_size=16,
                                 pred_layers=1, pred_heads=2, diag_every=10, checkpoint_every=10, held_out=0.34),
@@ -37,8 +39,12 @@ PROFILES = {
                   sac=dict(conditions=['state', 'pixels', 'vjepa2-tiny-random'], seeds=[0], total_steps=1200, n_envs=4,
                            episode_len=50, learning_starts=400, eval_every=400, eval_episodes=4, batch_size=32,
                            buffer_size=10_000, updates_per_step=0.25, checkpoint_every=400),
-                  report=dict()),
+                  report=dict(),
+                  task_settings={'ball_in_cup-catch': dict(
+                      demos=dict(episode_len=60), encode=dict(conditions=['vjepa2-tiny-random', 'noise', 'state']),
+                      bc=dict(conditions=['vjepa2-tiny-random', 'noise', 'state']), sac=dict(conditions=['state'], episode_len=50))}),
     'local': dict(label='local', tasks=['reacher-easy'],
+                  expert=dict(eval_episodes=20),
                   demos=dict(episodes=100, episode_len=200, size=256, expert='jacobian', workers=2),
                   pretrain=_PRETRAIN,
                   encode=dict(conditions=_REAL, batch_size=32),
@@ -49,7 +55,8 @@ PROFILES = {
                            episode_len=200, learning_starts=5_000, eval_every=10_000, eval_episodes=20,
                            buffer_size=100_000, checkpoint_every=10_000),
                   report=dict()),
-    'paper': dict(label='paper', tasks=['reacher-easy', 'reacher-hard'],
+    'paper': dict(label='paper', tasks=['reacher-easy', 'reacher-hard', 'ball_in_cup-catch', 'walker-walk'],
+                  expert=dict(eval_episodes=20),
                   demos=dict(episodes=500, episode_len=200, size=256, expert='jacobian', workers=2),
                   pretrain=_PRETRAIN,
                   encode=dict(conditions=_REAL, batch_size=64),
@@ -59,9 +66,12 @@ PROFILES = {
                   sac=dict(conditions=_REAL + ['pixels'], seeds=[0, 1, 2], total_steps=500_000, n_envs=32,
                            episode_len=200, learning_starts=10_000, eval_every=50_000, eval_episodes=50,
                            buffer_size=1_000_000, pixels_buffer=100_000, checkpoint_every=50_000),
-                  report=dict()),
+                  report=dict(),
+                  # phase 3 tasks run DMC's 1000-step episodes: 100 of them are the plan's 100k transitions
+                  task_settings={t: dict(demos=dict(episodes=100)) for t in ('ball_in_cup-catch', 'walker-walk')}),
     # the largest study of the plan's scale that these 2-core machines run (no GPU, no downloaded weights)
     'cpu': dict(label='cpu (2 cores, in-domain small encoders)', tasks=['reacher-easy'],
+                expert=dict(eval_episodes=20),
                 demos=dict(episodes=500, episode_len=200, size=256, expert='jacobian', workers=2),
                 pretrain=_PRETRAIN,
                 encode=dict(conditions=['state', 'noise'] + _SMALL, batch_size=64),
@@ -81,7 +91,7 @@ def get_profile(name:str) -> dict:
     return json.loads(json.dumps(PROFILES[name]))
 
 # %% ../nbs/00_core.ipynb #96a35753
-STAGE_SETTINGS = {'demos': 'vjepa_policy.demos:DemoConfig', 'pretrain': 'vjepa_policy.pretrain:PretrainConfig',
+STAGE_SETTINGS = {'expert': 'vjepa_policy.experts:ExpertConfig', 'demos': 'vjepa_policy.demos:DemoConfig', 'pretrain': 'vjepa_policy.pretrain:PretrainConfig',
                   'encode': 'vjepa_policy.encode:EncodeConfig',
                   'probe': 'vjepa_policy.probe:ProbeConfig', 'bc': 'vjepa_policy.bc:BCConfig',
                   'evaluate': 'vjepa_policy.evaluate:EvalConfig', 'sac': 'vjepa_policy.sac:SACConfig',
@@ -143,10 +153,21 @@ def make_settings(cls:type, values:dict, where:str='settings'):
     if missing: raise SettingsError(f"{where}: {', '.join(missing)} must be set (in the profile, or as an override).")
     return cls(**{k: _check_type(v, hints[k], f"{where}.{k}") for k, v in values.items()})
 
-def stage_settings(stage:str, profile:str, overrides:dict|None=None, **fixed):
-    "The settings of `stage`: the profile's section, then `overrides`, then `fixed` (e.g. the task)."
-    values = {**get_profile(profile).get(stage, {}), **(overrides or {}), **fixed}
-    return make_settings(settings_class(stage), values, where=stage)
+def task_layers(stage:str, profile:str, task:str|None) -> list[dict]:
+    "What `task` adds to `stage`'s settings: the registry's (every profile), then the profile's `task_settings`."
+    if task is None: return []
+    from vjepa_policy.envs import TASKS
+    spec = TASKS.get(task)
+    return [spec.settings.get(stage, {}) if spec else {},
+            get_profile(profile).get('task_settings', {}).get(task, {}).get(stage, {})]
+
+def stage_settings(stage:str, profile:str, overrides:dict|None=None, task:str|None=None, **fixed):
+    "The settings of `stage` for `task`: the profile's section, the task's layers (`task_layers`), `overrides`, `fixed`."
+    cls, values = settings_class(stage), dict(get_profile(profile).get(stage, {}))
+    for layer in task_layers(stage, profile, task): values.update(layer)
+    values.update(overrides or {}); values.update(fixed)
+    if task is not None and 'task' in {f.name for f in fields(cls)}: values['task'] = task
+    return make_settings(cls, values, where=stage)
 
 # %% ../nbs/00_core.ipynb #9c97d728
 def parse_overrides(items) -> dict:

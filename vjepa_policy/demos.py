@@ -4,10 +4,10 @@
 
 # %% ../nbs/10_demos.ipynb #ad5ec9ef
 from __future__ import annotations
-import time
+import hashlib, time
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
 import mujoco
@@ -17,9 +17,9 @@ from .core import Settings, OutputError, episode_seed, fingerprint, open_or_refu
 from .envs import Env, episode_windows, window_indices, task_info
 
 # %% auto #0
-__all__ = ['EXPERTS', 'EXPERT_DOMAINS', 'FORMAT', 'jacobian_expert', 'p_controller_expert', 'expert_tasks', 'get_expert',
-           'expert_action', 'expert_success', 'DemoConfig', 'open_store', 'generate_demos', 'DemoDataset',
-           'demo_metrics']
+__all__ = ['EXPERTS', 'EXPERT_DOMAINS', 'LEARNED', 'FORMAT', 'jacobian_expert', 'p_controller_expert', 'expert_tasks',
+           'check_expert', 'get_expert', 'expert_action', 'expert_success', 'DemoConfig', 'open_store',
+           'generate_demos', 'DemoDataset', 'demo_metrics']
 
 # %% ../nbs/10_demos.ipynb #359fbc0f
 def _reacher_geoms(physics):
@@ -44,22 +44,37 @@ def p_controller_expert(physics, kp:float=10., kd:float=1.) -> np.ndarray:
 
 EXPERTS = {'jacobian': jacobian_expert, 'p-controller': p_controller_expert}
 EXPERT_DOMAINS = {'jacobian': ('reacher',), 'p-controller': ('reacher',)}
+LEARNED = 'sac'         # the learned expert: a state-SAC actor from the expert stage (`30_experts`)
+_LOADED = {}            # learned experts loaded in this process, by weights file
 
 def expert_tasks(name:str) -> list[str]:
     "The tasks expert `name` drives."
-    from vjepa_policy.envs import all_tasks
+    from vjepa_policy.envs import all_tasks, TASKS
+    if name == LEARNED: return [t for t, s in TASKS.items() if s.expert == LEARNED]
     return [t for t in all_tasks() if t.split('-')[0] in EXPERT_DOMAINS[name]]
 
-def get_expert(name:str, task:str):
-    "The expert `name` for `task`, as a function physics -> action."
-    if name not in EXPERTS: raise ValueError(f"Unknown expert {name!r}: choose one of {sorted(EXPERTS)}.")
-    if task.split('-')[0] not in EXPERT_DOMAINS[name]:
+def check_expert(name:str, task:str):
+    "A ValueError unless expert `name` drives `task`."
+    if name not in EXPERTS and name != LEARNED:
+        raise ValueError(f"Unknown expert {name!r}: choose one of {sorted(EXPERTS) + [LEARNED]}.")
+    if name == LEARNED and task in expert_tasks(name): return
+    if name == LEARNED or task.split('-')[0] not in EXPERT_DOMAINS[name]:
         raise ValueError(f"Unknown task {task!r} for expert {name!r}: it drives {', '.join(expert_tasks(name))}.")
-    return EXPERTS[name]
 
-def expert_action(env:Env, name:str) -> np.ndarray:
+def get_expert(name:str, task:str, weights=None):
+    "The expert `name` for `task`, as a function `Env -> action`; `weights`: the actor file of a learned (`sac`) expert."
+    check_expert(name, task)
+    if name != LEARNED:
+        fn = EXPERTS[name]
+        return lambda env: fn(env.physics)
+    from vjepa_policy.experts import SACExpert, expert_weights
+    path = str(weights or expert_weights(task))
+    if path not in _LOADED: _LOADED[path] = SACExpert(path)
+    return _LOADED[path]
+
+def expert_action(env:Env, name:str, weights=None) -> np.ndarray:
     "Expert `name`'s action in `env` now (for `VectorEnv.call('vjepa_policy.demos:expert_action', name)`)."
-    return get_expert(name, env.task)(env.physics)
+    return get_expert(name, env.task, weights)(env)
 
 # %% ../nbs/10_demos.ipynb #e92774ed
 def expert_success(task:str, expert:str, episodes:int=50, episode_len:int=200, seed:int=0, split:str='eval') -> np.ndarray:
@@ -68,7 +83,7 @@ def expert_success(task:str, expert:str, episodes:int=50, episode_len:int=200, s
     out = []
     for i in range(episodes):
         s = env.reset(episode_seed(split, seed, i))
-        while not s.done: s = env.step(act(env.physics))
+        while not s.done: s = env.step(act(env))
         out.append(s.success)
     return np.array(out)
 
@@ -81,19 +96,34 @@ class DemoConfig(Settings):
     episodes: int                 # number of episodes
     episode_len: int              # control steps per episode (200 as in the plan; 1000 is DMC's standard)
     size: int                     # frame height and width, pixels
-    expert: str                   # 'jacobian' or 'p-controller'
+    expert: str                   # 'jacobian' or 'p-controller' (reacher), or 'sac' (a learned expert: `30_experts`)
     workers: int                  # worker processes that render (not in the key: any number makes the same data)
     preset: str = 'fast'          # render preset: 'fast' or 'standard'
     camera: int = 0               # camera id
     seed: int = 0                 # run seed: episode i is reset with episode_seed('demo', seed, i)
     frames_chunk: int = 50        # frames per compressed chunk along time
     zstd_level: int = 3           # zstd compression level of the frames
-    not_key = ('workers',)
+    expert_weights: str|None = None  # a learned expert's actor file (`with_expert` finds it; not in the key: ...)
+    expert_sha: str|None = None   # ... its fingerprint is: other weights, another dataset
+    not_key = ('workers', 'expert_weights')
 
     def __post_init__(self):
         # task, size and preset are checked when the first environment is made; the cheap checks are here
         if self.episodes < 1 or self.episode_len < 1: raise ValueError("episodes and episode_len must be >= 1.")
-        get_expert(self.expert, self.task)
+        check_expert(self.expert, self.task)
+
+    def key(self) -> dict:
+        "Settings.key(), with the expert's fingerprint only for a learned expert (datasets of scripted experts keep their keys)."
+        k = super().key()
+        if self.expert_sha is None: k.pop('expert_sha')
+        return k
+
+    def with_expert(self, expert_dir=None) -> DemoConfig:
+        "These settings with a learned expert's weights found (`experts.expert_weights`) and fingerprinted; as they are for a scripted expert."
+        if self.expert != LEARNED: return self
+        from vjepa_policy.experts import expert_weights
+        w = Path(self.expert_weights) if self.expert_weights else expert_weights(self.task, expert_dir)
+        return replace(self, expert_weights=str(w), expert_sha=hashlib.sha256(w.read_bytes()).hexdigest()[:16])
 
 # %% ../nbs/10_demos.ipynb #bae2dbf0
 _EP_CHUNK = 25
@@ -153,13 +183,13 @@ def _demo_episode(path:str, cfg:dict, e:int) -> dict:
                        # zarr's default scans every chunk for fill values before writing it, which costs several
                        # times the zstd compression itself; frames are never empty, so skip the scan
                        frames=zarr.open_array(str(Path(path)/'frames'), mode='r+').with_config({'write_empty_chunks': True}))
-    env, act = _WORKER['env'], get_expert(c.expert, c.task)
+    env, act = _WORKER['env'], get_expert(c.expert, c.task, c.expert_weights)
     seed = episode_seed('demo', c.seed, e)
     s = env.reset(seed)
     steps, actions = [s], []
     infos = [task_info(c.task, env.physics)]
     while not s.done:
-        a = act(env.physics); actions.append(a)
+        a = act(env); actions.append(a)
         s = env.step(a); steps.append(s); infos.append(task_info(c.task, env.physics))
     _WORKER['frames'][e] = np.stack([x.frame for x in steps])
     rewards = np.array([x.reward for x in steps[1:]], np.float32)
@@ -206,6 +236,7 @@ def _episodes(path:str, cfgd:dict, todo:list[int], workers:int):
 def generate_demos(cfg:DemoConfig, path, force:bool=False, verify:bool=False, max_new_episodes:int|None=None,
                    progress:bool=True) -> dict:
     "Generate (or resume, or reuse) the dataset of `cfg` at `path` with `cfg.workers` processes; this call's figures."
+    if cfg.expert_sha is None: cfg = cfg.with_expert()     # a learned expert: the committed one unless given
     g = open_store(path, cfg, force)
     repaired = _verify(g) if verify else []
     missing = _incomplete(g)

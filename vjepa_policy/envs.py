@@ -6,15 +6,18 @@
 from __future__ import annotations
 import os, sys, traceback
 import multiprocessing as mp
+from collections import deque
+from dataclasses import dataclass, field
 from multiprocessing import shared_memory
 from pkgutil import resolve_name
 from typing import NamedTuple
 import numpy as np
 
 # %% auto #0
-__all__ = ['GL_BACKENDS', 'GL_FIXES', 'SUCCESS', 'TASK_INFO', 'ANGLE_OBS', 'RENDER_PRESETS', 'GLBackendError', 'configure_gl',
-           'all_tasks', 'parse_task', 'success_fn', 'task_info', 'angle_dims', 'Step', 'Env', 'window_indices',
-           'episode_windows', 'FrameWindow', 'VecStep', 'VectorEnv']
+__all__ = ['GL_BACKENDS', 'GL_FIXES', 'WALKER_SUCCESS_REWARD', 'SUCCESS', 'SUCCESS_RULES', 'SUCCESS_WINDOW', 'TASK_INFO',
+           'ANGLE_OBS', 'TASKS', 'RENDER_PRESETS', 'GLBackendError', 'configure_gl', 'all_tasks', 'parse_task',
+           'success_fn', 'success_rule', 'success_window', 'task_info', 'angle_dims', 'TaskSpec', 'task_spec', 'Step',
+           'Env', 'window_indices', 'episode_windows', 'FrameWindow', 'VecStep', 'VectorEnv']
 
 # %% ../nbs/01_envs.ipynb #52912835
 GL_BACKENDS = ('egl', 'osmesa', 'glfw')
@@ -67,19 +70,36 @@ def parse_task(task:str) -> tuple[str, str]:
     return d, t
 
 # %% ../nbs/01_envs.ipynb #35aa900f
-def _reacher_success(physics, reward) -> bool:
+def _reacher_success(physics, reward, recent) -> bool:
     radii = physics.named.model.geom_size[['target', 'finger'], 0].sum()
     return bool(physics.finger_to_target_dist() <= radii)
 
-def _ball_in_cup_success(physics, reward) -> bool: return bool(physics.in_target())
+def _ball_in_cup_success(physics, reward, recent) -> bool: return bool(physics.in_target())
 
-def _reward_success(physics, reward) -> bool: return bool(reward is not None and reward >= 0.9)
+WALKER_SUCCESS_REWARD = 0.7    # mean reward over the final second that counts as walking
 
-SUCCESS = {'reacher': _reacher_success, 'ball_in_cup': _ball_in_cup_success}
+def _walker_success(physics, reward, recent) -> bool:
+    return bool(len(recent) == recent.maxlen and np.mean(recent) >= WALKER_SUCCESS_REWARD)
+
+def _reward_success(physics, reward, recent) -> bool: return bool(reward is not None and reward >= 0.9)
+
+SUCCESS = {'reacher': _reacher_success, 'ball_in_cup': _ball_in_cup_success, 'walker': _walker_success}
+SUCCESS_RULES = {'reacher': 'the finger is inside the target at the final step',
+                 'ball_in_cup': 'the ball is in the cup at the final step',
+                 'walker': f'the mean reward over the final second is >= {WALKER_SUCCESS_REWARD}'}   # the rules in words (the report's)
+SUCCESS_WINDOW = {'walker': 1.0}   # seconds of reward a domain's success test reads (others: none)
 
 def success_fn(task:str):
-    "The success criterion `(physics, reward) -> bool` of `task`."
+    "The success criterion `(physics, reward, recent) -> bool` of `task`; `recent`: the rewards of its window."
     return SUCCESS.get(task.split('-')[0], _reward_success)
+
+def success_rule(task:str) -> str:
+    "`task`'s success rule, in words."
+    return SUCCESS_RULES.get(task.split('-')[0], 'the final reward is >= 0.9')
+
+def success_window(task:str, control_dt:float) -> int:
+    "Control steps of reward that `task`'s success test reads (at least 1)."
+    return max(1, int(round(SUCCESS_WINDOW.get(task.split('-')[0], 0.0) / control_dt)))
 
 # %% ../nbs/01_envs.ipynb #0bcc01fc
 def _reacher_info(physics) -> dict:
@@ -89,7 +109,17 @@ def _reacher_info(physics) -> dict:
     return dict(finger_xy=finger, target_xy=target, finger_to_target=target - finger,
                 joints=np.concatenate([np.cos(q), np.sin(q)]), qpos=q)
 
-TASK_INFO = {'reacher': _reacher_info}
+def _ball_in_cup_info(physics) -> dict:
+    cup, ball = physics.named.data.xpos['cup', ['x', 'z']].copy(), physics.named.data.xpos['ball', ['x', 'z']].copy()
+    return dict(ball_to_cup=ball - cup, ball_velocity=physics.named.data.qvel[['ball_x', 'ball_z']].copy(),
+                cup_xz=cup, qpos=physics.data.qpos.copy())
+
+def _walker_info(physics) -> dict:
+    xz, zz = physics.named.data.xmat['torso', ['xz', 'zz']]
+    return dict(torso_height=np.array([physics.torso_height()]), torso_orientation=np.array([zz, xz]),
+                horizontal_speed=np.array([physics.horizontal_velocity()]), qpos=physics.data.qpos.copy())
+
+TASK_INFO = {'reacher': _reacher_info, 'ball_in_cup': _ball_in_cup_info, 'walker': _walker_info}
 
 def task_info(task:str, physics) -> dict:
     "Named low-dimensional quantities of the current state (for probes)."
@@ -106,6 +136,37 @@ def angle_dims(task:str, obs_keys:dict) -> list[int]:
         if k in keys: out += list(range(i, i + n))
         i += n
     return out
+
+# %% ../nbs/01_envs.ipynb #00b81307
+@dataclass(frozen=True)
+class TaskSpec:
+    "What the pipeline knows of a registered task beyond dm_control's own definition."
+    name: str                   # 'domain-task'
+    expert: str                 # the expert imitated: a scripted one (`demos.EXPERTS`) or 'sac' (the expert stage's)
+    probe_targets: tuple        # `task_info` entries the linear probes predict
+    episode_len: int = 1000     # the standard episode, control steps (profiles may shorten it: reacher's plan uses 200)
+    camera: int = 0             # camera of the frames
+    settings: dict = field(default_factory=dict)   # {stage: {key: value}} this task needs in every profile
+
+_REACHER_PROBES = ('finger_xy', 'target_xy', 'finger_to_target', 'joints')
+_LONG = dict(episode_len=1000)
+TASKS = {t.name: t for t in (
+    TaskSpec('reacher-easy', 'jacobian', _REACHER_PROBES, settings=dict(demos=dict(expert='jacobian'))),
+    TaskSpec('reacher-hard', 'jacobian', _REACHER_PROBES, settings=dict(demos=dict(expert='jacobian'))),
+    TaskSpec('ball_in_cup-catch', 'sac', ('ball_to_cup', 'ball_velocity'),
+             settings=dict(expert=dict(total_steps=200_000, eval_every=20_000), demos=dict(expert='sac', **_LONG),
+                           probe=dict(targets=['ball_to_cup', 'ball_velocity']), sac=_LONG)),
+    TaskSpec('walker-walk', 'sac', ('torso_height', 'torso_orientation', 'horizontal_speed'),
+             settings=dict(expert=dict(total_steps=500_000, eval_every=50_000), demos=dict(expert='sac', **_LONG),
+                           probe=dict(targets=['torso_height', 'torso_orientation', 'horizontal_speed']), sac=_LONG)),
+)}
+
+def task_spec(task:str) -> TaskSpec:
+    "The registered task `task`; a ValueError listing the registered tasks otherwise."
+    if task not in TASKS:
+        raise ValueError(f"Unknown task {task!r}: the pipeline runs the registered tasks {', '.join(TASKS)} "
+                         "(`envs.TASKS`; `Env` itself runs any dm_control suite task).")
+    return TASKS[task]
 
 # %% ../nbs/01_envs.ipynb #4fc46aba
 RENDER_PRESETS = {
@@ -154,6 +215,7 @@ class Env:
         self.state_dim = int(self.physics.get_state().shape[0])
         self.control_dt = float(self._env.control_timestep())
         self.t, self._cam = 0, None
+        self._recent = deque(maxlen=success_window(task, self.control_dt))   # the rewards the success test reads
 
     def render(self) -> np.ndarray:
         "The camera frame now, (H, W, 3) uint8 (a new array each call)."
@@ -170,17 +232,25 @@ class Env:
                 raise GLBackendError(f"Rendering with MUJOCO_GL={b} failed ({type(e).__name__}: {e}). Fix: {GL_FIXES[b]}.") from e
             raise
 
+    @staticmethod
+    def _flat(observation) -> np.ndarray:
+        return np.concatenate([np.asarray(v, np.float32).ravel() for v in observation.values()])
+
     def _step(self, ts) -> Step:
-        obs = np.concatenate([np.asarray(v, np.float32).ravel() for v in ts.observation.values()])
         reward = float(ts.reward) if ts.reward is not None else 0.0
-        return Step(self.render() if self.render_frames else None, obs, self.physics.get_state().copy(),
-                    reward, self.t >= self.episode_len, self._success(self.physics, ts.reward), self.t)
+        if ts.reward is not None: self._recent.append(reward)
+        return Step(self.render() if self.render_frames else None, self._flat(ts.observation), self.physics.get_state().copy(),
+                    reward, self.t >= self.episode_len, self._success(self.physics, ts.reward, self._recent), self.t)
 
     def reset(self, seed:int|None=None) -> Step:
         "Start an episode; `seed` reseeds the task (same seed, same episode)."
         if seed is not None: self._env.task.random.seed(seed)
-        self.t = 0
+        self.t = 0; self._recent.clear()
         return self._step(self._env.reset())
+
+    def observation(self) -> np.ndarray:
+        "The task's observation vector now, flattened as in `Step.obs` (for experts that act on it)."
+        return self._flat(self._env.task.get_observation(self.physics))
 
     def step(self, action) -> Step:
         "Apply `action` (in [-1, 1]^action_dim) for one control step."

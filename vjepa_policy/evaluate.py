@@ -12,7 +12,7 @@ from tqdm import tqdm
 from .core import (Settings, OutputError, episode_seed, open_or_refuse, describe_mismatch, safe_name,
                                read_json, write_json, json_roundtrip)
 from .envs import VectorEnv, FrameWindow
-from .demos import DemoDataset, EXPERTS, EXPERT_DOMAINS
+from .demos import DemoDataset, EXPERTS, EXPERT_DOMAINS, LEARNED, get_expert
 from .encoders import Encoder, make_encoder, PRETRAIN_CONDITIONS
 
 # %% auto #0
@@ -47,10 +47,13 @@ class PolicyController:
         return self.policy.act(self.encoder(frames=windows, obs=step.obs))
 
 class ExpertController:
-    "A scripted expert, run next to the physics in the vector's workers."
+    "An expert: a scripted one runs next to the physics in the vector's workers; a learned one (`sac`) acts here on the observations."
     needs = 'none'
-    def __init__(self, expert:str): self.expert, self.name = expert, f'expert:{expert}'
+    def __init__(self, expert:str, weights=None, task:str|None=None):
+        self.expert, self.name, self.weights = expert, f'expert:{expert}', weights
+        self.learned = get_expert(expert, task, weights) if expert == LEARNED else None
     def __call__(self, step, windows, venv) -> np.ndarray:
+        if self.learned is not None: return self.learned.act(step.obs)
         return np.stack(venv.call('vjepa_policy.demos:expert_action', self.expert))
 
 class RandomController:
@@ -177,7 +180,9 @@ def evaluate_policies(bc_dir, demos_path, cfg:EvalConfig, stage, force:bool=Fals
                        video=cfg.video if seed == 0 else 0, **kw)
         rows.append(summarise(res, dc.task, ck['condition'], seed)); by_cond.setdefault(ck['condition'], []).append(res)
     rows += [aggregate(rs, dc.task, c) for c, rs in by_cond.items()]
-    experts = cfg.experts if cfg.experts is not None else [x for x in EXPERTS if dc.task.split('-')[0] in EXPERT_DOMAINS[x]]
-    for ctrl in [ExpertController(x) for x in experts] + [RandomController()]:
+    experts = cfg.experts if cfg.experts is not None else \
+              [x for x in EXPERTS if dc.task.split('-')[0] in EXPERT_DOMAINS[x]] + ([LEARNED] if dc.expert == LEARNED else [])
+    # a learned expert: the weights the demonstrations were made with
+    for ctrl in [ExpertController(x, dc.expert_weights, dc.task) for x in experts] + [RandomController()]:
         rows.append(summarise(evaluate(ctrl, key={}, video=cfg.video, **kw), dc.task, ctrl.name, 0))
     return rows

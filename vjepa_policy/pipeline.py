@@ -24,7 +24,8 @@ class Stage:
     per_task: bool = True      # once per task, or once per run (the report)
 
 STAGES = (
-    Stage('demos', '10_demos.ipynb'),
+    Stage('expert', '30_experts.ipynb'),
+    Stage('demos', '10_demos.ipynb', ('expert',)),
     Stage('pretrain', '15_pretrain.ipynb', ('demos',)),
     Stage('encode', '11_encode.ipynb', ('demos', 'pretrain')),
     Stage('probe', '14_probe.ipynb', ('demos', 'encode')),
@@ -67,15 +68,14 @@ def stage_parameters(stage:Stage, run_dir:Path, task:str|None, profile:str, over
 # %% ../nbs/99_pipeline.ipynb #9a2ce021
 def resolve_settings(profile:str, tasks, overrides:dict) -> dict:
     "{(stage, task): settings} for every stage of the pipeline; SettingsError or ValueError on anything invalid."
-    from vjepa_policy.envs import parse_task
+    from vjepa_policy.envs import task_spec
     bad = sorted(set(overrides) - set(STAGE_SETTINGS))
     if bad: raise SettingsError(f"Unknown stage(s) {bad} in the overrides: choose from {', '.join(STAGE_SETTINGS)}.")
+    for t in tasks: task_spec(t)        # only registered tasks: each has an expert, a success rule, probe targets
     out = {}
     for t in tasks:
-        parse_task(t)
         for s in STAGES:
-            fixed = dict(task=t) if s.name == 'demos' else {}
-            out[s.name, t if s.per_task else None] = stage_settings(s.name, profile, overrides.get(s.name), **fixed)
+            out[s.name, t if s.per_task else None] = stage_settings(s.name, profile, overrides.get(s.name), task=t if s.per_task else None)
     return out
 
 # %% ../nbs/99_pipeline.ipynb #d70482f6
@@ -90,18 +90,18 @@ def upstream_for(stage:str, root, task:str='reacher-easy', conditions=None, prof
     need = {'pretrain': ['demos'], 'encode': ['demos'], 'probe': ['demos', 'encode'], 'bc': ['demos', 'encode'],
             'evaluate': ['demos', 'encode', 'bc']}.get(stage, [])
     root, cond = Path(root), dict(conditions=list(conditions)) if conditions else {}
-    enc_cfg = stage_settings('encode', profile, cond)
+    enc_cfg = stage_settings('encode', profile, cond, task=task)
     if (stage == 'encode' or 'encode' in need) and any(c in PRETRAIN_CONDITIONS for c in enc_cfg.conditions):
         need.insert(1, 'pretrain')        # the trained small encoder (and its twin's architecture) come from pretrain
     out = {s: root/s for s in need}
     data = out.get('demos', root/'demos')/'data.zarr'
     if 'demos' in need: generate_demos(stage_settings('demos', profile, task=task), data, progress=False)
     if 'pretrain' in need and stage != 'pretrain':
-        write_metrics(out['pretrain'], 'pretrain', pretrain(data, stage_settings('pretrain', profile), out['pretrain'], progress=False))
+        write_metrics(out['pretrain'], 'pretrain', pretrain(data, stage_settings('pretrain', profile, task=task), out['pretrain'], progress=False))
     if 'encode' in need:
         models = models_for(enc_cfg.conditions, out.get('pretrain'))
         encode_conditions(data, enc_cfg, out['encode'], progress=False, models=models)
-    if 'bc' in need: train_policies(out['encode'], data, stage_settings('bc', profile, cond), out['bc'], progress=False)
+    if 'bc' in need: train_policies(out['encode'], data, stage_settings('bc', profile, cond, task=task), out['bc'], progress=False)
     return out
 
 # %% ../nbs/99_pipeline.ipynb #95e9dc0e
@@ -116,12 +116,35 @@ def _skipped(cell, flags=SKIP_FLAGS) -> bool:
         if d in flags or d.replace(' ', '') == 'eval:false': return True
     return False
 
-def runnable_copy(nb_path:Path, dest_dir:Path) -> Path:
-    "A copy of the notebook without the cells `_skipped` names; returns its path."
+_EXPORTS = ('export', 'exports', 'exporti', 'default_exp')
+
+def _is_export(cell) -> bool:
+    "A code cell of the library itself (`#| export` and its kin)."
+    if cell.cell_type != 'code': return False
+    for line in cell.source.splitlines():
+        if not line.startswith('#|'): break
+        words = line[2:].strip().split()
+        if words and words[0] in _EXPORTS: return True
+    return False
+
+def _imports(source:str) -> str:
+    "The top-level import statements of a cell's source (what later cells may rely on)."
+    import ast
+    try: tree = ast.parse('\n'.join(l for l in source.splitlines() if not l.lstrip().startswith(('%', '!'))))
+    except SyntaxError: return ''
+    return '\n'.join(ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
+
+def runnable_copy(nb_path:Path, dest_dir:Path, tests:bool=True) -> Path:
+    "A copy of the notebook without the cells `_skipped` names (`tests=False`: the library part cut to its exports and imports); its path."
     import nbformat
     nb = nbformat.read(str(nb_path), as_version=4)
-    nb.cells = [c for c in nb.cells if not _skipped(c)]
-    out = Path(dest_dir)/Path(nb_path).name
+    cells = [c for c in nb.cells if not _skipped(c)]
+    if not tests:
+        start = next((i for i, c in enumerate(cells) if 'parameters' in c.metadata.get('tags', [])), len(cells))
+        cells = [c if i >= start or c.cell_type != 'code' or _is_export(c) else nbformat.v4.new_code_cell(_imports(c.source))
+                 for i, c in enumerate(cells)]
+    nb.cells = cells
+    out = Path(dest_dir)/('' if tests else 'no-tests')/Path(nb_path).name
     out.parent.mkdir(parents=True, exist_ok=True); nbformat.write(nb, str(out))
     return out
 
@@ -130,7 +153,7 @@ class StageError(RuntimeError):
     "A stage notebook failed; the message names the notebook and the cell's error."
 
 def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nbs:Path, force:bool=False,
-              log=print) -> dict:
+              log=print, tests:bool=True) -> dict:
     "Execute (or reuse) one stage; returns its record for the manifest."
     import papermill as pm
     out = stage_dir(run_dir, stage, task)
@@ -142,11 +165,11 @@ def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nb
     nb_out = Path(run_dir)/'notebooks'/((f"{task}__" if task else '') + stage.notebook)
     nb_out.parent.mkdir(parents=True, exist_ok=True); out.mkdir(parents=True, exist_ok=True)
     if mark.exists(): mark.unlink()
-    log(f"  {label}: running {stage.notebook} -> {nb_out}")
+    log(f"  {label}: running {stage.notebook}{'' if tests else ' (its tests ran with an earlier task)'} -> {nb_out}")
     t0 = time.perf_counter()
     try:
         # the stage's own progress bars (its stderr) stream to ours; papermill's per-cell bar would interleave with them
-        src = runnable_copy(nbs/stage.notebook, Path(run_dir)/'notebooks'/'.src')
+        src = runnable_copy(nbs/stage.notebook, Path(run_dir)/'notebooks'/'.src', tests)
         pm.execute_notebook(str(src), str(nb_out), parameters=params, cwd=str(nbs.parent),
                             kernel_name='python3', progress_bar=False, stderr_file=sys.stderr)
     except pm.PapermillExecutionError as e:
@@ -178,7 +201,7 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
         for t in (tasks if s.per_task else [None]):
             m = stage_dir(run_dir, s, t)/'.stage.json'
             if m.exists(): keys[s.name, t] = read_json(m)['key']
-    t_all = time.perf_counter()
+    t_all, tested = time.perf_counter(), set()       # tested: stages whose notebook tests ran in this invocation
     log(f"vjepa-policy: profile {profile} ({prof['label']}), tasks {', '.join(tasks)}, run dir {run_dir}")
     try:
         for i, s in enumerate(chosen, 1):
@@ -189,7 +212,8 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
                 key = fingerprint(dict(settings=asdict(resolved[s.name, t]), task=t, upstream=ups, notebook=s.notebook))
                 force_this = force or s.name == 'report'          # the report always reflects the current metrics
                 log(f"[{i}/{len(chosen)}] {s.name}" + (f" {t}" if t else '') + f"  (elapsed {time.perf_counter() - t_all:.0f} s)")
-                rec = run_stage(s, run_dir, t, params, key, nbs, force_this, log)
+                rec = run_stage(s, run_dir, t, params, key, nbs, force_this, log, tests=s.name not in tested)
+                if rec['status'] == 'ran': tested.add(s.name)       # its notebook's tests have run in this invocation
                 keys[s.name, t] = key
                 man['records'].append(rec); write_json(old, man)
         man['status'] = 'finished'

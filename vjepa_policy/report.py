@@ -16,7 +16,8 @@ __all__ = ['NOTES', 'ORDER', 'CONTROL_BASELINES', 'SMOKE_LABEL', 'SYNTHETIC_LABE
            'manifest', 'stage_times', 'styled', 'demos_table', 'encode_table', 'bc_table', 'probe_table',
            'phase1_table', 'table_caption', 'at_budget', 'sac_summary', 'sac_table', 'plot_curves', 'plot_success',
            'plot_probes', 'plot_bc_loss', 'pretrain_table', 'plot_pretrain', 'paired_difference', 'control_table',
-           'headline', 'cost_table', 'page_notebook', 'quarto_config', 'render_site']
+           'headline', 'cost_table', 'page_notebook', 'quarto_config', 'render_site', 'expert_table',
+           'cross_task_table', 'plot_cross_task']
 
 # %% ../nbs/90_report.ipynb #192371c0
 @dataclass(frozen=True, kw_only=True)
@@ -58,12 +59,13 @@ NOTES = {
     'vjepa2-ft': "V-JEPA 2 fine-tuned on the task's video (the pretrain stage from pretrained weights)",
     'expert:jacobian': 'scripted expert from internal state (upper bound)',
     'expert:p-controller': "the plan's P-controller expert",
+    'expert:sac': 'state-SAC expert trained by the expert stage (upper bound)',
     'random': 'uniform random actions (lower bound)',
     'pixels': 'SAC on pixels: a CNN learned from scratch, with random shifts',
 }
 ORDER = ['vjepa2', 'vjepa2-ft', 'vjepa2-tiny-random', 'vjepa2-random', 'vjepa2-small-jepa', 'vjepa2-small-random',
          'dinov2', 'dinov2-tiny-random', 'noise', 'state', 'pixels',
-         'expert:jacobian', 'expert:p-controller', 'random']
+         'expert:jacobian', 'expert:sac', 'expert:p-controller', 'random']
 
 def _rank(condition:str) -> int: return ORDER.index(condition) if condition in ORDER else len(ORDER)
 
@@ -138,12 +140,14 @@ def phase1_table(rows:list[dict]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 def table_caption(rows:list[dict], profile:str) -> str:
-    "What the table's numbers are: episode length, rollouts, seeds, and the smoke label."
+    "What the table's numbers are: episode length, rollouts, seeds, each task's success rule, and the smoke label."
+    from vjepa_policy.envs import success_rule
     L = sorted({r['episode_len'] for r in rows}); n = sorted({r['episodes'] for r in rows if r['seed'] != 'all'})
     seeds = sorted({r['seeds'] for r in rows if r['seed'] == 'all'})
+    rules = '; '.join(f"{t}: {success_rule(t)}" for t in sorted({r['task'] for r in rows}))
     s = (f"Episodes of {'/'.join(map(str, L))} control steps ({', '.join(map(str, n))} rollouts per policy, "
-         f"{'/'.join(map(str, seeds)) or 1} training seed(s)); success = finger inside the target at the final step; "
-         f"mean reward = return per episode (reward 1 per step inside the target).")
+         f"{'/'.join(map(str, seeds)) or 1} training seed(s)); success ({rules}); "
+         f"mean reward = return per episode (the sum of the task's rewards, at most 1 per step).")
     return ("SMOKE RUN: tiny random models and few episodes; this checks the pipeline, not the science. " + s) if profile == 'smoke' else s
 
 # %% ../nbs/90_report.ipynb #1923e1df
@@ -455,3 +459,43 @@ def render_site(run_dir, title:str='vjepa_policy report') -> dict:
         for f in files: (site/sub).mkdir(parents=True, exist_ok=True); shutil.copy2(f, site/sub/f.name)
     write_json(site/'render.json', dict(renderer=renderer, pages=pages))
     return dict(renderer=renderer, pages=pages)
+
+# %% ../nbs/90_report.ipynb #c13ad874
+def expert_table(rows:list[dict]) -> pd.DataFrame:
+    "The expert stage's records: each task's expert, where it came from, its evaluation and its bar."
+    df = pd.DataFrame(rows)
+    if 'training_seconds' in df: df['training_hours'] = (df['training_seconds'] / 3600).round(2)
+    return _sig(_frame(df.to_dict('records'), ['task', 'condition', 'source', 'episodes', 'episode_len', 'mean_return', 'success_rate',
+                                               'bar', 'passed', 'training_steps', 'training_hours'],
+                       ints=('episodes', 'episode_len', 'training_steps')), ['mean_return', 'success_rate'])
+
+def _bounds(keep:list[dict]) -> dict:
+    "{task: (random return, best expert return)}."
+    out = {}
+    for t in {r['task'] for r in keep}:
+        rnd = [r['mean_return'] for r in keep if r['task'] == t and r['condition'] == 'random']
+        exp = [r['mean_return'] for r in keep if r['task'] == t and r['condition'].startswith('expert:')]
+        if rnd and exp and max(exp) > rnd[0]: out[t] = (rnd[0], max(exp))
+    return out
+
+def cross_task_table(rows:list[dict]) -> pd.DataFrame:
+    "Phase 1 on every task: a row per condition, a column per task, cells 'success / mean return'."
+    keep = _phase1_rows(rows)
+    if not keep: return pd.DataFrame()
+    tasks = sorted({r['task'] for r in keep}); conds = sorted({r['condition'] for r in keep}, key=_rank)
+    cell = {(r['condition'], r['task']): f"{r['success_rate']:.0%} / {r['mean_return']:.1f}" for r in keep}
+    return pd.DataFrame([{'Condition': c, **{t: cell.get((c, t), '') for t in tasks}} for c in conds])
+
+def plot_cross_task(rows:list[dict], ax=None):
+    "Each condition's return as a fraction of the way from the random policy (0) to the task's best expert (1), per task."
+    import seaborn as sns
+    keep = _phase1_rows(rows); b = _bounds(keep)
+    df = pd.DataFrame([dict(task=r['task'], condition=r['condition'],
+                            score=(r['mean_return'] - b[r['task']][0]) / (b[r['task']][1] - b[r['task']][0]))
+                       for r in keep if r['task'] in b and r['condition'] != 'random'])
+    ax = _ax(ax, (8, 0.3 * max(len(df), 1) + 1.5))
+    if len(df):
+        sns.barplot(df, y='condition', x='score', hue='task', order=sorted(df['condition'].unique(), key=_rank), ax=ax)
+    ax.axvline(0, c='grey', lw=1); ax.axvline(1, c='k', ls='--', lw=1)
+    ax.set(xlabel='return: 0 = random policy, 1 = best expert (same episodes)', ylabel='')
+    return ax
