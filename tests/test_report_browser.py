@@ -1,5 +1,5 @@
 """The main job end to end: the smoke profile through the CLI, then its report in a real browser (headless Chromium)."""
-import json, os, shutil, subprocess
+import json, os, re, shutil, subprocess
 import pytest
 
 
@@ -60,7 +60,7 @@ def test_smoke_covers_a_phase3_task_with_the_committed_expert(smoke_run):
     assert {r['condition'] for r in bc} == {'vjepa2-tiny-random', 'noise', 'state'}
     page = (smoke_run/'site'/'index.html').read_text()
     assert 'ball_in_cup-catch: the ball is in the cup at the final step' in page       # the task's success rule, stated
-    assert 'Across tasks' in page and 'expert:sac' in page and 'committed' in page     # cross-task summary, experts table
+    assert re.search(r'>committed</td>', page) and re.search(r'>\d+% / [\d.]+</td>', page)   # experts table; cross-task cells
 
 
 def test_report_in_headless_chromium(smoke_run):

@@ -158,8 +158,9 @@ def task_layers(stage:str, profile:str, task:str|None) -> list[dict]:
     if task is None: return []
     from vjepa_policy.envs import TASKS
     spec = TASKS.get(task)
-    return [spec.settings.get(stage, {}) if spec else {},
-            get_profile(profile).get('task_settings', {}).get(task, {}).get(stage, {})]
+    registry = dict(spec.settings.get(stage, {})) if spec else {}
+    if spec and stage == 'probe': registry['targets'] = list(spec.probe_targets)
+    return [registry, get_profile(profile).get('task_settings', {}).get(task, {}).get(stage, {})]
 
 def stage_settings(stage:str, profile:str, overrides:dict|None=None, task:str|None=None, **fixed):
     "The settings of `stage` for `task`: the profile's section, the task's layers (`task_layers`), `overrides`, `fixed`."

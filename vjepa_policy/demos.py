@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_demos.ipynb #ad5ec9ef
 from __future__ import annotations
-import hashlib, time
+import time
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, asdict, replace
@@ -61,20 +61,22 @@ def check_expert(name:str, task:str):
     if name == LEARNED or task.split('-')[0] not in EXPERT_DOMAINS[name]:
         raise ValueError(f"Unknown task {task!r} for expert {name!r}: it drives {', '.join(expert_tasks(name))}.")
 
-def get_expert(name:str, task:str, weights=None):
-    "The expert `name` for `task`, as a function `Env -> action`; `weights`: the actor file of a learned (`sac`) expert."
+def get_expert(name:str, task:str, weights=None, sha:str|None=None):
+    "The expert `name` for `task`, as a function `Env -> action`; a learned (`sac`) one from `weights` (default: the committed one), checked against `sha`."
     check_expert(name, task)
     if name != LEARNED:
         fn = EXPERTS[name]
         return lambda env: fn(env.physics)
     from vjepa_policy.experts import SACExpert, expert_weights
     path = str(weights or expert_weights(task))
-    if path not in _LOADED: _LOADED[path] = SACExpert(path)
-    return _LOADED[path]
+    st = Path(path).stat()
+    key = (path, sha, st.st_mtime_ns, st.st_size)    # a file replaced since it was loaded is loaded (and checked) again
+    if key not in _LOADED: _LOADED[key] = SACExpert(path, sha)
+    return _LOADED[key]
 
-def expert_action(env:Env, name:str, weights=None) -> np.ndarray:
+def expert_action(env:Env, name:str, weights=None, sha:str|None=None) -> np.ndarray:
     "Expert `name`'s action in `env` now (for `VectorEnv.call('vjepa_policy.demos:expert_action', name)`)."
-    return get_expert(name, env.task, weights)(env)
+    return get_expert(name, env.task, weights, sha)(env)
 
 # %% ../nbs/10_demos.ipynb #e92774ed
 def expert_success(task:str, expert:str, episodes:int=50, episode_len:int=200, seed:int=0, split:str='eval') -> np.ndarray:
@@ -121,9 +123,9 @@ class DemoConfig(Settings):
     def with_expert(self, expert_dir=None) -> DemoConfig:
         "These settings with a learned expert's weights found (`experts.expert_weights`) and fingerprinted; as they are for a scripted expert."
         if self.expert != LEARNED: return self
-        from vjepa_policy.experts import expert_weights
+        from vjepa_policy.experts import expert_weights, expert_sha
         w = Path(self.expert_weights) if self.expert_weights else expert_weights(self.task, expert_dir)
-        return replace(self, expert_weights=str(w), expert_sha=hashlib.sha256(w.read_bytes()).hexdigest()[:16])
+        return replace(self, expert_weights=str(w), expert_sha=expert_sha(w))
 
 # %% ../nbs/10_demos.ipynb #bae2dbf0
 _EP_CHUNK = 25
@@ -183,7 +185,7 @@ def _demo_episode(path:str, cfg:dict, e:int) -> dict:
                        # zarr's default scans every chunk for fill values before writing it, which costs several
                        # times the zstd compression itself; frames are never empty, so skip the scan
                        frames=zarr.open_array(str(Path(path)/'frames'), mode='r+').with_config({'write_empty_chunks': True}))
-    env, act = _WORKER['env'], get_expert(c.expert, c.task, c.expert_weights)
+    env, act = _WORKER['env'], get_expert(c.expert, c.task, c.expert_weights, c.expert_sha)
     seed = episode_seed('demo', c.seed, e)
     s = env.reset(seed)
     steps, actions = [s], []

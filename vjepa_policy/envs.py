@@ -143,22 +143,19 @@ class TaskSpec:
     "What the pipeline knows of a registered task beyond dm_control's own definition."
     name: str                   # 'domain-task'
     expert: str                 # the expert imitated: a scripted one (`demos.EXPERTS`) or 'sac' (the expert stage's)
-    probe_targets: tuple        # `task_info` entries the linear probes predict
-    episode_len: int = 1000     # the standard episode, control steps (profiles may shorten it: reacher's plan uses 200)
+    probe_targets: tuple        # `task_info` entries the linear probes predict (the probe stage's `targets`)
     camera: int = 0             # camera of the frames
     settings: dict = field(default_factory=dict)   # {stage: {key: value}} this task needs in every profile
 
-_REACHER_PROBES = ('finger_xy', 'target_xy', 'finger_to_target', 'joints')
+_REACHER = dict(expert=dict(episode_len=200), demos=dict(expert='jacobian'))   # the plan's 200-step reacher episodes
 _LONG = dict(episode_len=1000)
 TASKS = {t.name: t for t in (
-    TaskSpec('reacher-easy', 'jacobian', _REACHER_PROBES, settings=dict(demos=dict(expert='jacobian'))),
-    TaskSpec('reacher-hard', 'jacobian', _REACHER_PROBES, settings=dict(demos=dict(expert='jacobian'))),
+    TaskSpec('reacher-easy', 'jacobian', ('finger_xy', 'target_xy', 'finger_to_target', 'joints'), settings=_REACHER),
+    TaskSpec('reacher-hard', 'jacobian', ('finger_xy', 'target_xy', 'finger_to_target', 'joints'), settings=_REACHER),
     TaskSpec('ball_in_cup-catch', 'sac', ('ball_to_cup', 'ball_velocity'),
-             settings=dict(expert=dict(total_steps=200_000, eval_every=20_000), demos=dict(expert='sac', **_LONG),
-                           probe=dict(targets=['ball_to_cup', 'ball_velocity']), sac=_LONG)),
+             settings=dict(expert=dict(total_steps=200_000, eval_every=20_000), demos=dict(expert='sac', **_LONG), sac=_LONG)),
     TaskSpec('walker-walk', 'sac', ('torso_height', 'torso_orientation', 'horizontal_speed'),
-             settings=dict(expert=dict(total_steps=500_000, eval_every=50_000), demos=dict(expert='sac', **_LONG),
-                           probe=dict(targets=['torso_height', 'torso_orientation', 'horizontal_speed']), sac=_LONG)),
+             settings=dict(expert=dict(total_steps=500_000, eval_every=50_000), demos=dict(expert='sac', **_LONG), sac=_LONG)),
 )}
 
 def task_spec(task:str) -> TaskSpec:

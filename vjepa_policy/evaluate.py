@@ -49,9 +49,10 @@ class PolicyController:
 class ExpertController:
     "An expert: a scripted one runs next to the physics in the vector's workers; a learned one (`sac`) acts here on the observations."
     needs = 'none'
-    def __init__(self, expert:str, weights=None, task:str|None=None):
+    def __init__(self, expert:str, weights=None, task:str|None=None, sha:str|None=None):
         self.expert, self.name, self.weights = expert, f'expert:{expert}', weights
-        self.learned = get_expert(expert, task, weights) if expert == LEARNED else None
+        self.learned = get_expert(expert, task, weights, sha) if expert == LEARNED else None
+        self.key = dict(expert_sha=self.learned.sha) if self.learned is not None else {}   # its rollouts belong to its weights
     def __call__(self, step, windows, venv) -> np.ndarray:
         if self.learned is not None: return self.learned.act(step.obs)
         return np.stack(venv.call('vjepa_policy.demos:expert_action', self.expert))
@@ -183,6 +184,6 @@ def evaluate_policies(bc_dir, demos_path, cfg:EvalConfig, stage, force:bool=Fals
     experts = cfg.experts if cfg.experts is not None else \
               [x for x in EXPERTS if dc.task.split('-')[0] in EXPERT_DOMAINS[x]] + ([LEARNED] if dc.expert == LEARNED else [])
     # a learned expert: the weights the demonstrations were made with
-    for ctrl in [ExpertController(x, dc.expert_weights, dc.task) for x in experts] + [RandomController()]:
-        rows.append(summarise(evaluate(ctrl, key={}, video=cfg.video, **kw), dc.task, ctrl.name, 0))
+    for ctrl in [ExpertController(x, dc.expert_weights, dc.task, dc.expert_sha) for x in experts] + [RandomController()]:
+        rows.append(summarise(evaluate(ctrl, key=getattr(ctrl, 'key', {}), video=cfg.video, **kw), dc.task, ctrl.name, 0))
     return rows

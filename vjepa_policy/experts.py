@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_experts.ipynb #c0e66115
 from __future__ import annotations
-import shutil, time
+import hashlib, json, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -12,14 +12,15 @@ import torch
 from tqdm import tqdm
 import vjepa_policy
 from .core import (Settings, OutputError, episode_seed, write_json, read_json, save_torch, load_torch, same_key,
-                   describe_mismatch, json_roundtrip, provenance, now_iso)
+                   describe_mismatch, json_roundtrip, provenance)
 from .envs import Env, task_spec
 from .encoders import StateEncoder, make_encoder
 from .sac import SACConfig, Actor, train_sac
 
 # %% auto #0
-__all__ = ['FORMAT', 'REPO', 'COMMITTED', 'BARS', 'SOURCES', 'ExpertConfig', 'sac_config', 'SACExpert', 'export_actor',
-           'evaluate_expert', 'random_policy', 'committed_dir', 'expert_weights', 'train_expert', 'expert_stage']
+__all__ = ['FORMAT', 'REPO', 'COMMITTED', 'BARS', 'SOURCES', 'ExpertConfig', 'sac_config', 'weights_sha', 'expert_sha',
+           'SACExpert', 'export_actor', 'evaluate_expert', 'random_policy', 'committed_dir', 'expert_weights',
+           'train_expert', 'expert_stage']
 
 # %% ../nbs/30_experts.ipynb #de5dd6e8
 FORMAT = 'vjepa_policy.experts/1'
@@ -57,16 +58,36 @@ def sac_config(cfg:ExpertConfig) -> SACConfig:
                      hidden=cfg.hidden, seed=cfg.seed)
 
 # %% ../nbs/30_experts.ipynb #33e2f09e
+def _read(path) -> dict:
+    "An expert file's contents; FileNotFoundError or OutputError (with what to do) otherwise."
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"No expert at {path}.")
+    try: ck = load_torch(path)
+    except Exception as err: ck = err        # not a torch file at all (or a corrupt one)
+    if not isinstance(ck, dict) or ck.get('format') != FORMAT:
+        raise OutputError(f"{path} is not an expert actor of format {FORMAT}. A committed one: restore it "
+                          "(git checkout results/experts/); one trained here: train it again (expert.source=train).")
+    return ck
+
+def weights_sha(ck:dict) -> str:
+    "The fingerprint of an expert (its actor's tensors, observation layout and widths: not the file's bytes, which torch.save varies)."
+    h = hashlib.sha256(json.dumps([ck['task'], ck['obs_keys'], list(ck['hidden']), ck['action_dim']]).encode())
+    for k in sorted(ck['actor']): h.update(k.encode()); h.update(ck['actor'][k].detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+def expert_sha(path) -> str:
+    "`weights_sha` of the expert file at `path`."
+    return weights_sha(_read(path))
+
 class SACExpert:
     "A trained state-SAC actor as an expert: deterministic `tanh(mean)` actions from the observation vector."
-    def __init__(self, path):
+    def __init__(self, path, sha:str|None=None):
         self.path = Path(path)
-        if not self.path.exists():
-            raise FileNotFoundError(f"No expert at {self.path}.")
-        try: ck = load_torch(self.path)
-        except Exception as err: ck = err        # not a torch file at all (or a corrupt one)
-        if not isinstance(ck, dict) or ck.get('format') != FORMAT:
-            raise OutputError(f"{self.path} is not an expert actor of format {FORMAT}: train it again (expert.source=train).")
+        ck = _read(self.path)
+        self.sha = weights_sha(ck)
+        if sha is not None and sha != self.sha:
+            raise OutputError(f"The expert at {self.path} has changed (weights {self.sha}, expected {sha}): the data made with "
+                              "the old one would be mixed with the new one's. Run the stages after the expert again (--force).")
         self.task, self.obs_keys, self.hidden = ck['task'], ck['obs_keys'], tuple(ck['hidden'])
         self.encoder = StateEncoder().bind(self.task, self.obs_keys)
         self.actor = Actor(self.encoder.dim, ck['action_dim'], self.hidden)
@@ -88,7 +109,7 @@ def export_actor(agent_file, task:str, obs_keys:dict, cfg:ExpertConfig, path) ->
     enc = StateEncoder().bind(task, obs_keys)
     action_dim = ag['actor']['net.' + str(2 * len(cfg.hidden)) + '.bias'].shape[0] // 2
     return save_torch(path, dict(format=FORMAT, task=task, obs_keys=obs_keys, obs_dim=enc.obs_dim, action_dim=int(action_dim),
-                                 hidden=list(cfg.hidden), actor=ag['actor'], settings=cfg.key(), written=now_iso()))
+                                 hidden=list(cfg.hidden), actor=ag['actor'], settings=cfg.key()))   # no time: same run, same bytes
 
 # %% ../nbs/30_experts.ipynb #ef75a2cd
 def evaluate_expert(task:str, act, episodes:int=20, episode_len:int=1000, seed:int=0, progress:bool=False) -> dict:
@@ -111,13 +132,16 @@ def random_policy(seed:int=0):
 def committed_dir(task:str) -> Path: return COMMITTED/task
 
 def expert_weights(task:str, expert_dir=None) -> Path:
-    "The actor file of `task`'s SAC expert: `expert_dir/actor.pt`, else the committed one; FileNotFoundError if neither."
-    for d in ([Path(expert_dir)] if expert_dir else []) + [committed_dir(task)]:
-        if (d/'actor.pt').exists(): return d/'actor.pt'
+    "The actor file of `task`'s SAC expert: `expert_dir/actor.pt` when a folder is given, else the committed one; FileNotFoundError if absent."
+    if expert_dir is not None:                 # the expert stage's folder: its expert, never another one instead
+        if (Path(expert_dir)/'actor.pt').exists(): return Path(expert_dir)/'actor.pt'
+        raise FileNotFoundError(f"No SAC expert for {task} in {expert_dir}: run the expert stage first "
+                                f"(`vjepa-policy run --tasks {task} --stages expert,demos,... --run-dir DIR`).")
+    if (committed_dir(task)/'actor.pt').exists(): return committed_dir(task)/'actor.pt'
     raise FileNotFoundError(
-        f"No SAC expert for {task}: neither {Path(expert_dir or '<no expert stage>')/'actor.pt'} nor {committed_dir(task)/'actor.pt'} "
-        f"exists. Train one with `vjepa-policy run --tasks {task} --stages expert --set expert.source=train --run-dir DIR` "
-        "(hours on 2 CPU cores; resumable), or restore results/experts/ from the repository.")
+        f"No SAC expert for {task}: {committed_dir(task)/'actor.pt'} does not exist. Train one with "
+        f"`vjepa-policy run --tasks {task} --stages expert --set expert.source=train --run-dir DIR` "
+        "(an hour or more on 2 CPU cores; resumable), or restore results/experts/ from the repository.")
 
 # %% ../nbs/30_experts.ipynb #e512511e
 def _curve(curve:list[dict]) -> list[dict]:
@@ -127,28 +151,35 @@ def train_expert(task:str, cfg:ExpertConfig, out_dir, progress:bool=True, log=pr
     "Train `task`'s SAC expert into `out_dir` (resumable), export its actor, evaluate it; its record (also `expert.json`)."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.threads)
-    t0 = time.perf_counter()
     curve = train_sac(task, make_encoder('state'), sac_config(cfg), progress=progress, run_dir=out/'sac', force=force,
                       log=lambda r: log(f"expert {task} step {r['step']}: return {r['mean_return']:.1f}") if 'step' in r else None)
     obs_keys = Env(task, render=False).obs_keys
     export_actor(out/'sac'/'agent.pt', task, obs_keys, cfg, out/'actor.pt')
+    t0 = time.perf_counter()
     ev = evaluate_expert(task, SACExpert(out/'actor.pt'), cfg.eval_episodes, cfg.episode_len, progress=progress)
-    rec = dict(task=task, expert='sac', settings=cfg.key(), evaluation=ev, bar=BARS.get(task),
+    rec = dict(task=task, expert='sac', settings=cfg.key(), sac=sac_config(cfg).key(), sha=expert_sha(out/'actor.pt'),
+               evaluation=ev, bar=BARS.get(task),
                passed=BARS.get(task) is None or ev['mean_return'] >= BARS[task], curve=_curve(curve),
                training_seconds=curve[-1]['seconds'], training_steps=cfg.total_steps, evaluated_in_seconds=time.perf_counter() - t0,
                provenance=provenance())
     write_json(out/'expert.json', rec)
     return rec
 
-def _use_committed(task:str, cfg:ExpertConfig, out:Path) -> dict:
+def _use_committed(task:str, cfg:ExpertConfig, out:Path, progress:bool=False) -> dict:
+    "The committed expert, copied to `out` when its settings (the stage's, and SAC's own) are these; evaluated again on other episode counts."
     src = committed_dir(task)
     rec = read_json(src/'expert.json')
-    if not same_key(rec['settings'], cfg.key()):
+    found, wanted = dict(settings=rec['settings'], sac=rec.get('sac')), dict(settings=cfg.key(), sac=sac_config(cfg).key())
+    if not same_key(found, wanted):
         raise OutputError(f"The committed expert of {task} ({src}) was trained with other settings:\n"
-                          f"{describe_mismatch(rec['settings'], json_roundtrip(cfg.key()))}\n"
+                          f"{describe_mismatch(found, json_roundtrip(wanted))}\n"
                           f"Use the committed settings, or train one with these: --set expert.source=train.")
     out.mkdir(parents=True, exist_ok=True)
     for f in ('actor.pt', 'expert.json'): shutil.copy2(src/f, out/f)
+    SACExpert(out/'actor.pt', rec['sha'])          # the copy is the expert the record describes
+    if rec['evaluation']['episodes'] != cfg.eval_episodes or rec['evaluation']['episode_len'] != cfg.episode_len:
+        ev = evaluate_expert(task, SACExpert(out/'actor.pt'), cfg.eval_episodes, cfg.episode_len, progress=progress)
+        rec = dict(rec, evaluation=ev, passed=ev['mean_return'] >= rec['bar'] if rec.get('bar') else None)
     return rec
 
 def expert_stage(task:str, cfg:ExpertConfig, out_dir, progress:bool=True, force:bool=False) -> dict:
@@ -158,15 +189,15 @@ def expert_stage(task:str, cfg:ExpertConfig, out_dir, progress:bool=True, force:
         from vjepa_policy.demos import get_expert
         ev = evaluate_expert(task, get_expert(spec.expert, task), cfg.eval_episodes, cfg.episode_len, progress=progress)
         rec, source = dict(evaluation=ev, bar=None, passed=None), 'scripted'
-    elif cfg.source == 'committed' and (committed_dir(task)/'actor.pt').exists() and not force:
-        rec, source = _use_committed(task, cfg, out), 'committed'
-    elif cfg.source == 'committed':
-        expert_weights(task)            # the error that says how to get one
-    else: rec, source = train_expert(task, cfg, out, progress=progress, force=force), 'trained here'
+    elif cfg.source == 'committed':     # (force: copied again; the committed expert is not retrained)
+        expert_weights(task)            # the error that says how to get one, when there is none
+        rec, source = _use_committed(task, cfg, out, progress), 'committed'
+    elif cfg.source == 'train': rec, source = train_expert(task, cfg, out, progress=progress, force=force), 'trained here'
+    else: raise ValueError(f"Unknown expert source {cfg.source!r}: choose one of {SOURCES}.")
     ev = rec['evaluation']
     from vjepa_policy.evaluate import wilson_interval
     return dict(task=task, condition=f'expert:{spec.expert}', seed=cfg.seed, source=source, episodes=ev['episodes'],
                 episode_len=ev['episode_len'], mean_return=ev['mean_return'], success_rate=ev['success_rate'],
                 success_ci95=list(wilson_interval(int(np.sum(ev['success'])), len(ev['success']))),
                 bar=rec['bar'], passed=rec['passed'], training_steps=rec.get('training_steps'),
-                training_seconds=rec.get('training_seconds'))
+                training_seconds=rec.get('training_seconds'), expert_sha=rec.get('sha'))

@@ -131,7 +131,7 @@ def _imports(source:str) -> str:
     "The top-level import statements of a cell's source (what later cells may rely on)."
     import ast
     try: tree = ast.parse('\n'.join(l for l in source.splitlines() if not l.lstrip().startswith(('%', '!'))))
-    except SyntaxError: return ''
+    except SyntaxError as err: raise ValueError(f"A notebook cell does not parse ({err}):\n{source[:300]}") from err
     return '\n'.join(ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
 
 def runnable_copy(nb_path:Path, dest_dir:Path, tests:bool=True) -> Path:
