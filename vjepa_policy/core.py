@@ -42,7 +42,8 @@ PROFILES = {
                   report=dict(),
                   task_settings={'ball_in_cup-catch': dict(
                       demos=dict(episode_len=60), encode=dict(conditions=['vjepa2-tiny-random', 'noise', 'state']),
-                      bc=dict(conditions=['vjepa2-tiny-random', 'noise', 'state']), sac=dict(conditions=['state'], episode_len=50))}),
+                      bc=dict(conditions=['vjepa2-tiny-random', 'noise', 'state']), evaluate=dict(episodes=4, n_envs=4),
+                      sac=dict(conditions=['state'], episode_len=50))}),
     'local': dict(label='local', tasks=['reacher-easy'],
                   expert=dict(eval_episodes=20),
                   demos=dict(episodes=100, episode_len=200, size=256, expert='jacobian', workers=2),
