@@ -73,7 +73,7 @@ def test_report_in_headless_chromium(smoke_run):
                                '--disable-background-networking', '--disable-component-update', '--disable-sync'])
         page = b.new_page(viewport={'width': 1200, 'height': 900})
         page.goto((smoke_run/'site'/'index.html').as_uri()); page.wait_for_load_state('load')
-        assert page.locator('th', has_text='Success rate (95% CI)').count() == 1          # the headline table
+        assert page.locator('th', has_text='Success rate (95% CI)').count() == 2          # the Phase 1 table of each task
         assert page.locator('text=expert:jacobian').count() >= 1
         imgs = page.eval_on_selector_all('img', 'els => els.map(e => [e.getAttribute("src").slice(0, 60), e.naturalWidth])')
         assert len(imgs) >= 6, imgs                          # probe figure, SAC curves and rollout GIFs
