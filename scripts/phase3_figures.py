@@ -43,6 +43,7 @@ def main():
     ap.add_argument('run_dir', type=Path, help='the run of the command above')
     ap.add_argument('--out', default='results/phase3/figures.json')
     ap.add_argument('--frames', type=int, default=300)
+    ap.add_argument('--note', default=None, help='what the figures cannot say by themselves (e.g. a stage that shared the cores)')
     a = ap.parse_args()
     out = {}
     for task in TASKS:
@@ -85,7 +86,7 @@ def main():
             print(f"  BC from state: success {b['success_rate']:.1%} (95% CI {b['success_ci95'][0]:.1%}-{b['success_ci95'][1]:.1%}), "
                   f"return {b['mean_return']:.1f} over {b['seeds']} seeds x {b['episodes'] // b['seeds']} episodes")
         for c, b in fig['bounds'].items(): print(f"  {c}: success {b['success_rate']:.0%}, return {b['mean_return']:.1f}")
-    write_json(a.out, dict(tasks=out, run_dir=str(a.run_dir), provenance=provenance()))
+    write_json(a.out, dict(tasks=out, run_dir=str(a.run_dir), note=a.note, provenance=provenance()))
     print(f"figures written to {a.out}")
 
 
