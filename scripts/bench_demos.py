@@ -15,16 +15,16 @@ from vjepa_policy.envs import Env, RENDER_PRESETS
 from vjepa_policy.demos import generate_demos, demo_metrics
 
 
-def render_speed(preset: str, size: int, frames: int) -> dict:
+def render_speed(preset: str, size: int, frames: int, task: str = 'reacher-easy', camera: int = 0) -> dict:
     "ms per rendered frame and per env step + render, in this process."
-    env = Env('reacher-easy', size=size, preset=preset, episode_len=frames + 1)
+    env = Env(task, size=size, preset=preset, episode_len=frames + 1, camera=camera)
     env.reset(seed=0); env.render()                                  # the GL context is made on first use
     t0 = time.perf_counter()
     for _ in range(frames): env.render()
     render = (time.perf_counter() - t0) / frames
     rng = np.random.default_rng(0); env.reset(seed=1)
     t0 = time.perf_counter()
-    for _ in range(frames): env.step(rng.uniform(-1, 1, 2))
+    for _ in range(frames): env.step(rng.uniform(-1, 1, env.action_dim))
     step = (time.perf_counter() - t0) / frames
     return dict(preset=preset, size=size, render_ms=1e3 * render, render_fps=1 / render, step_and_render_fps=1 / step)
 

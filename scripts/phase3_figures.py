@@ -11,26 +11,12 @@ run of the pipeline that made paper-scale demonstrations (100k transitions per t
 
 Expert training time comes from the committed experts' records (`results/experts/<task>/expert.json`).
 """
-import argparse, time
+import argparse
 from pathlib import Path
-import numpy as np
 from vjepa_policy.core import read_metrics, read_json, write_json, provenance
-from vjepa_policy.envs import Env, TASKS, success_rule
+from vjepa_policy.envs import TASKS, success_rule
 from vjepa_policy.experts import committed_dir
-
-
-def render_fps(task: str, size: int = 256, frames: int = 300) -> dict:
-    "Frames/s of rendering alone, and of a step with its render, in this process."
-    env = Env(task, size=size, preset='fast', episode_len=frames + 1, camera=TASKS[task].camera)
-    env.reset(0); env.render()                                    # the GL context is made on first use
-    t0 = time.perf_counter()
-    for _ in range(frames): env.render()
-    render = (time.perf_counter() - t0) / frames
-    rng = np.random.default_rng(0); env.reset(1)
-    t0 = time.perf_counter()
-    for _ in range(frames): env.step(rng.uniform(-1, 1, env.action_dim))
-    step = (time.perf_counter() - t0) / frames
-    return dict(render_fps=1 / render, step_and_render_fps=1 / step, size=size, preset='fast')
+from bench_demos import render_speed      # the same timing as the benchmark's (scripts/ is on the path when run as a script)
 
 
 def rows(run: Path, task: str, stage: str) -> list[dict]:
@@ -47,7 +33,7 @@ def main():
     a = ap.parse_args()
     out = {}
     for task in TASKS:
-        fig = dict(success_rule=success_rule(task), render=render_fps(task, frames=a.frames))
+        fig = dict(success_rule=success_rule(task), render=render_speed('fast', 256, a.frames, task, TASKS[task].camera))
         ex = committed_dir(task)/'expert.json'
         if ex.exists():
             e = read_json(ex)

@@ -11,7 +11,7 @@ the curve as a figure are copied to `results/experts/<task>/`.
 import argparse, shutil
 from pathlib import Path
 from vjepa_policy.core import stage_settings
-from vjepa_policy.experts import train_expert, committed_dir
+from vjepa_policy.experts import train_expert, committed_dir, plot_curve
 
 
 def main():
@@ -26,12 +26,9 @@ def main():
     ev = rec['evaluation']
     print(f"{a.task}: return {ev['mean_return']:.1f} (bar {rec['bar']}), success {ev['success_rate']:.0%} over "
           f"{ev['episodes']} episodes; trained {rec['training_steps']:,} steps in {rec['training_seconds'] / 60:.1f} min")
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 3))
-    ax.plot([r['step'] for r in rec['curve']], [r['mean_return'] for r in rec['curve']], marker='o')
-    if rec['bar']: ax.axhline(rec['bar'], ls='--', c='k', lw=1, label=f"bar {rec['bar']:.0f}"); ax.legend(loc='lower right')
-    ax.set(xlabel='environment steps', ylabel='evaluation return (10 episodes)', title=f"{a.task}: state-SAC expert")
-    fig.tight_layout(); fig.savefig(run/'curve.png', dpi=100)
+    import matplotlib; matplotlib.use('Agg')
+    ax = plot_curve(rec); ax.set_ylabel('evaluation return (10 episodes)')
+    ax.figure.tight_layout(); ax.figure.savefig(run/'curve.png', dpi=100)
     if a.no_commit: return
     dest = committed_dir(a.task); dest.mkdir(parents=True, exist_ok=True)
     for f in ('actor.pt', 'expert.json', 'curve.png'): shutil.copy2(run/f, dest/f)

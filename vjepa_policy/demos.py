@@ -81,13 +81,8 @@ def expert_action(env:Env, name:str, weights=None, sha:str|None=None) -> np.ndar
 # %% ../nbs/10_demos.ipynb #e92774ed
 def expert_success(task:str, expert:str, episodes:int=50, episode_len:int=200, seed:int=0, split:str='eval') -> np.ndarray:
     "Per-episode success of `expert` on `task`, without rendering (seeds from `split`)."
-    env, act = Env(task, episode_len=episode_len, render=False), get_expert(expert, task)
-    out = []
-    for i in range(episodes):
-        s = env.reset(episode_seed(split, seed, i))
-        while not s.done: s = env.step(act(env))
-        out.append(s.success)
-    return np.array(out)
+    from vjepa_policy.experts import evaluate_expert
+    return np.array(evaluate_expert(task, get_expert(expert, task), episodes, episode_len, seed, split=split)['success'])
 
 # %% ../nbs/10_demos.ipynb #4d4e87db
 FORMAT = 'vjepa_policy.demos/3'   # 2: info/joints; 3: `episode_len` (was `steps`)

@@ -50,7 +50,7 @@ class ExpertController:
     "An expert: a scripted one runs next to the physics in the vector's workers; a learned one (`sac`) acts here on the observations."
     needs = 'none'
     def __init__(self, expert:str, weights=None, task:str|None=None, sha:str|None=None):
-        self.expert, self.name, self.weights = expert, f'expert:{expert}', weights
+        self.expert, self.name = expert, f'expert:{expert}'
         self.learned = get_expert(expert, task, weights, sha) if expert == LEARNED else None
         self.key = dict(expert_sha=self.learned.sha) if self.learned is not None else {}   # its rollouts belong to its weights
     def __call__(self, step, windows, venv) -> np.ndarray:
@@ -59,7 +59,7 @@ class ExpertController:
 
 class RandomController:
     "Uniformly random actions in [-1, 1]."
-    needs = 'none'
+    needs, key = 'none', {}          # key: what its rollouts depend on besides the episodes (nothing)
     def __init__(self, seed:int=0): self.rng, self.name = np.random.default_rng(seed), 'random'
     def __call__(self, step, windows, venv) -> np.ndarray:
         return self.rng.uniform(-1, 1, (venv.n, venv.action_dim))
@@ -185,5 +185,5 @@ def evaluate_policies(bc_dir, demos_path, cfg:EvalConfig, stage, force:bool=Fals
               [x for x in EXPERTS if dc.task.split('-')[0] in EXPERT_DOMAINS[x]] + ([LEARNED] if dc.expert == LEARNED else [])
     # a learned expert: the weights the demonstrations were made with
     for ctrl in [ExpertController(x, dc.expert_weights, dc.task, dc.expert_sha) for x in experts] + [RandomController()]:
-        rows.append(summarise(evaluate(ctrl, key=getattr(ctrl, 'key', {}), video=cfg.video, **kw), dc.task, ctrl.name, 0))
+        rows.append(summarise(evaluate(ctrl, key=ctrl.key, video=cfg.video, **kw), dc.task, ctrl.name, 0))
     return rows

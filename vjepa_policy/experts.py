@@ -19,8 +19,8 @@ from .sac import SACConfig, Actor, train_sac
 
 # %% auto #0
 __all__ = ['FORMAT', 'REPO', 'COMMITTED', 'BARS', 'SOURCES', 'ExpertConfig', 'sac_config', 'weights_sha', 'expert_sha',
-           'SACExpert', 'export_actor', 'evaluate_expert', 'random_policy', 'committed_dir', 'expert_weights',
-           'train_expert', 'expert_stage']
+           'SACExpert', 'export_actor', 'evaluate_expert', 'plot_curve', 'random_policy', 'committed_dir',
+           'expert_weights', 'train_expert', 'expert_stage']
 
 # %% ../nbs/30_experts.ipynb #de5dd6e8
 FORMAT = 'vjepa_policy.experts/1'
@@ -92,7 +92,7 @@ class SACExpert:
         self.encoder = StateEncoder().bind(self.task, self.obs_keys)
         self.actor = Actor(self.encoder.dim, ck['action_dim'], self.hidden)
         self.actor.load_state_dict(ck['actor']); self.actor.eval()
-        self.action_dim, self.record = ck['action_dim'], ck
+        self.action_dim = ck['action_dim']
 
     @torch.no_grad()
     def act(self, obs) -> np.ndarray:
@@ -112,16 +112,26 @@ def export_actor(agent_file, task:str, obs_keys:dict, cfg:ExpertConfig, path) ->
                                  hidden=list(cfg.hidden), actor=ag['actor'], settings=cfg.key()))   # no time: same run, same bytes
 
 # %% ../nbs/30_experts.ipynb #ef75a2cd
-def evaluate_expert(task:str, act, episodes:int=20, episode_len:int=1000, seed:int=0, progress:bool=False) -> dict:
-    "Per-episode returns and success of `act` (a function `Env -> action`) on `episodes` eval episodes."
+def evaluate_expert(task:str, act, episodes:int=20, episode_len:int=1000, seed:int=0, progress:bool=False,
+                    split:str='eval') -> dict:
+    "Per-episode returns and success of `act` (a function `Env -> action`) on `episodes` episodes of `split`, without rendering."
     env, rets, succ = Env(task, episode_len=episode_len, render=False), [], []
     for i in tqdm(range(episodes), desc=f"expert {task}", unit='ep', disable=not progress):
-        s, ret = env.reset(episode_seed('eval', seed, i)), 0.0
+        s, ret = env.reset(episode_seed(split, seed, i)), 0.0
         while not s.done:
             s = env.step(act(env)); ret += s.reward
         rets.append(ret); succ.append(bool(s.success))
     return dict(returns=rets, success=succ, mean_return=float(np.mean(rets)), success_rate=float(np.mean(succ)),
                 episodes=episodes, episode_len=episode_len)
+
+def plot_curve(rec:dict, ax=None, title:str|None=None):
+    "An expert record's training curve (evaluation return against environment steps), with its bar dashed."
+    import matplotlib.pyplot as plt
+    ax = ax if ax is not None else plt.subplots(figsize=(6, 2.8))[1]
+    ax.plot([r['step'] for r in rec['curve']], [r['mean_return'] for r in rec['curve']], marker='o')
+    if rec.get('bar'): ax.axhline(rec['bar'], ls='--', c='k', lw=1, label=f"bar {rec['bar']:.0f}"); ax.legend(loc='lower right')
+    ax.set(xlabel='environment steps', ylabel='evaluation return', title=title or f"{rec['task']}: state-SAC expert")
+    return ax
 
 def random_policy(seed:int=0):
     "Uniformly random actions (the lower bound), as a function `Env -> action`."
