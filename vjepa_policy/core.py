@@ -182,8 +182,16 @@ def parse_overrides(items) -> dict:
         if not (eq and dot and key): raise SettingsError(f"Bad override {item!r}: write stage.key=value, e.g. demos.episodes=50.")
         names = [f.name for f in fields(settings_class(stage))]
         if key not in names: raise SettingsError(f"Unknown {stage} key {key!r}: valid keys are {', '.join(names)}.")
-        out.setdefault(stage, {})[key] = yaml.safe_load(rhs)
+        out.setdefault(stage, {})[key] = _number(yaml.safe_load(rhs))
     return out
+
+def _number(v):
+    "A YAML string that Python reads as a number ('3e-4', '1E5') as that number; anything else as it is."
+    if not isinstance(v, str): return v
+    try: return int(v)
+    except ValueError: pass
+    try: return float(v) if v.strip().lower() not in ('nan', 'inf', '-inf', '+inf', 'infinity') else v
+    except ValueError: return v
 
 # %% ../nbs/00_core.ipynb #f03795a8
 SPLITS = {'demo': 0, 'eval': 1, 'train': 2, 'probe': 3}
