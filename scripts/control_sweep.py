@@ -20,17 +20,11 @@ import torch
 from tqdm import tqdm
 from vjepa_policy.core import stage_settings, parse_overrides, provenance
 from vjepa_policy.demos import DemoDataset
-from vjepa_policy.encoders import normalise, pool_tokens, resize_frames
-from vjepa_policy.pretrain import build_model, sample_masks, train_step, lr_at, momentum_at, _param_groups, embedding_stats
+from vjepa_policy.encoders import normalise, pool_tokens
+from vjepa_policy.pretrain import Clips, build_model, sample_masks, train_step, lr_at, momentum_at, _param_groups, embedding_stats
 from vjepa_policy.probe import Ridge, r2_score, split_episodes
 
 TARGETS = ('finger_xy', 'target_xy', 'finger_to_target', 'joints')
-
-
-def load_frames(ds, episodes, crop):
-    "(E, L+1, 3, crop, crop) uint8 frames of `episodes`."
-    return torch.stack([resize_frames(torch.from_numpy(ds.frames(int(e))), crop).round().to(torch.uint8)
-                        for e in tqdm(episodes, desc='load frames', unit='ep')])
 
 
 @torch.inference_mode()
@@ -66,9 +60,9 @@ def main():
     _, _, held = split_episodes(len(ds), base.held_out, 0)              # the pretrain stage's held-out episodes
     train_eps = np.delete(np.asarray(ds.episodes), held)[:a.train_episodes]
     probe_eps = np.asarray(ds.episodes)[held][:a.probe_episodes]
-    frames = load_frames(ds, train_eps, base.crop_size)
-    pframes = load_frames(ds, probe_eps, base.crop_size)
     T = base.frames
+    clips = Clips(ds, train_eps, base.crop_size, T)                     # the pretrain stage's frames and clip draw
+    pframes = Clips(ds, probe_eps, base.crop_size, T).frames
     ends = np.arange(T - 1, pframes.shape[1], 8)                         # windows ending at these observations
     windows = torch.stack([pframes[:, s - T + 1:s + 1] for s in ends], 1).flatten(0, 1)   # (E * len(ends), T, 3, c, c)
     Y = {t: ds.array(f'info/{t}')[held][:a.probe_episodes][:, ends].reshape(len(windows), -1) for t in TARGETS}
@@ -103,8 +97,7 @@ def main():
                 t0 = time.perf_counter()
             if step == a.steps: break
             rng = np.random.default_rng([cfg.seed, step])
-            e = rng.integers(0, len(frames), cfg.batch_size); s = rng.integers(0, frames.shape[1] - T + 1, cfg.batch_size)
-            x = normalise(torch.stack([frames[i, j:j + T] for i, j in zip(e, s)]))
+            x = normalise(clips.sample(rng, cfg.batch_size))
             masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale))
             losses.append(train_step(model, target, opt, x, masks, lr_at(step, cfg), momentum_at(step, cfg), cfg.grad_clip))
 

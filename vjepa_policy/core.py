@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #b895af3a
 from __future__ import annotations
-import hashlib, json, os, random, platform, re, shutil, sys, tempfile, typing
+import hashlib, json, math, os, random, platform, re, shutil, sys, tempfile, typing
 from contextlib import contextmanager
 from dataclasses import asdict, fields, MISSING
 from datetime import datetime, timezone
@@ -190,8 +190,9 @@ def _number(v):
     if not isinstance(v, str): return v
     try: return int(v)
     except ValueError: pass
-    try: return float(v) if v.strip().lower() not in ('nan', 'inf', '-inf', '+inf', 'infinity') else v
+    try: f = float(v)
     except ValueError: return v
+    return f if math.isfinite(f) else v          # 'nan', 'inf' stay words
 
 # %% ../nbs/00_core.ipynb #f03795a8
 SPLITS = {'demo': 0, 'eval': 1, 'train': 2, 'probe': 3}

@@ -8,9 +8,9 @@ import numpy as np
 from scipy import stats as st
 
 # %% auto #0
-__all__ = ['VERDICTS', 'crossed_variance', 'mean_interval', 'paired_difference', 'verdict', 'combine', 'plan_bar',
-           'simulate_tables', 'population_mean', 'coverage', 'iqm', 'stratified_bootstrap', 'performance_profile',
-           'normalise_scores', 'task_mean_interval', 'across_task_coverage']
+__all__ = ['crossed_variance', 'mean_interval', 'paired_difference', 'verdict', 'combine', 'plan_bar', 'simulate_tables',
+           'population_mean', 'coverage', 'iqm', 'stratified_bootstrap', 'performance_profile', 'normalise_scores',
+           'task_mean_interval', 'across_task_coverage']
 
 # %% ../nbs/05_stats.ipynb #294e2d75
 def _table(x) -> np.ndarray:
@@ -67,8 +67,6 @@ def paired_difference(a, b, level:float=0.95, scale_b:float=1.0) -> dict:
                 mean_a=float(_table(a)[:r['seeds']].mean()), mean_b=float(_table(b).mean()))
 
 # %% ../nbs/05_stats.ipynb #ddada112
-VERDICTS = ('met', 'not met', 'undecided')
-
 def verdict(ci, bar:float) -> str:
     "'met' if the interval's lower end >= bar, 'not met' if its upper end < bar, else 'undecided'."
     lo, hi = ci
