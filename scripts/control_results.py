@@ -14,38 +14,29 @@ Everything printed and written is computed from the run's metrics and rollout fi
   - probes: R^2 on held-out demonstration episodes per target and condition;
   - closed-loop BC success per training seed, on the same 100 evaluation episodes for every policy (seeds of the
     `eval` split, disjoint from the demonstrations the encoder was trained on);
-  - paired comparisons of the trained encoder with each baseline: the mean over training seeds of the per-seed
-    difference with a t 95% interval (training-seed variation), and a paired bootstrap over the evaluation
-    episodes (episode variation) for the difference and the ratio;
-  - the issue's targets (R^2 >= 0.8 on finger_xy and target_xy; success >= 60% and >= 2x the twin), each as met or not.
+  - paired comparisons of the trained encoder with each baseline (and the random policy): the difference on the
+    (training seeds x shared evaluation episodes) tables with the crossed-design 95% interval and p-value of
+    `vjepa_policy.stats` (training-seed and episode variation both counted);
+  - the issue's targets: R^2 >= 0.8 on finger_xy and target_xy (met or not); success >= 60% and >= 2x the twin,
+    three-way from the intervals (`stats.plan_bar`: met / not met / undecided); pretraining <= 45 min.
 """
 import argparse
 from pathlib import Path
 import numpy as np
 from vjepa_policy.core import provenance, read_json, safe_name, write_json
-from vjepa_policy.report import collect, paired_difference
+from vjepa_policy import stats as S
+from vjepa_policy.report import collect
 
 A, TWIN = 'vjepa2-small-jepa', 'vjepa2-small-random'
-BASELINES = (TWIN, 'noise', 'state')
+BASELINES = (TWIN, 'noise', 'state', 'random')
 
 
 def episode_success(ev_dir: Path, condition: str, seeds) -> np.ndarray:
-    "Per-episode success (seeds x episodes) of `condition`'s policies, read from the evaluation's rollout files."
-    out = [read_json(ev_dir/'rollouts'/f"{safe_name(f'{condition}-seed{s}')}.json")['success'] for s in seeds]
+    "Per-episode success (seeds x episodes) of `condition`'s policies (the random policy: its one run), from the rollout files."
+    names = [condition] if condition == 'random' else [f'{condition}-seed{s}' for s in seeds]
+    out = [read_json(ev_dir/'rollouts'/f"{safe_name(n)}.json")['success'] for n in names]
     if len({len(x) for x in out}) != 1: raise SystemExit(f"{condition}: the seeds were evaluated on different numbers of episodes")
     return np.asarray(out, float)
-
-
-def bootstrap(a: np.ndarray, b: np.ndarray, n: int = 10_000, seed: int = 0) -> dict:
-    "Paired bootstrap over evaluation episodes (columns) of the seed-mean success: difference and ratio, 95% intervals."
-    rng = np.random.default_rng(seed)
-    ma, mb = a.mean(0), b.mean(0)                 # per episode: mean over training seeds
-    idx = rng.integers(0, len(ma), (n, len(ma)))
-    ra, rb = ma[idx].mean(1), mb[idx].mean(1)
-    ratio = np.where(rb > 0, ra / np.where(rb > 0, rb, 1), np.inf)
-    return dict(difference=float(ma.mean() - mb.mean()), difference_ci95=np.percentile(ra - rb, [2.5, 97.5]).tolist(),
-                ratio=float(ma.mean() / mb.mean()) if mb.mean() > 0 else None,
-                ratio_ci95=np.percentile(ratio, [2.5, 97.5]).tolist(), resamples=n)
 
 
 def main():
@@ -70,22 +61,21 @@ def main():
     ev_dir = run/task/'evaluate'
     success = {c: episode_success(ev_dir, c, seeds) for c in conds}
     per_seed = {c: {str(r['seed']): r['success_rate'] for r in ev if r['condition'] == c and r['seed'] != 'all'} for c in conds}
-    pooled = {c: next(dict(success_rate=r['success_rate'], ci95=r['success_ci95'], episodes=r['episodes'])
-                      for r in ev if r['condition'] == c and r['seed'] == 'all') for c in conds}
-    bounds = {r['condition']: r['success_rate'] for r in ev if r['condition'] in ('random', 'expert:jacobian')}
+    pooled = {c: (lambda m: dict(success_rate=m['mean'], ci95=m['ci'], n=m['n']))(S.mean_interval(success[c], bounds=(0, 1)))
+              for c in conds}
+    bounds = {r['condition']: r['success_rate'] for r in ev if r['condition'] == 'expert:jacobian'}
     comparisons = []
-    for x, b in [(A, b) for b in BASELINES] + [(TWIN, 'noise')]:
-        p = paired_difference(ev, x, b, task=task)
-        comparisons.append(dict(a=x, b=b, seeds=p['seeds'], mean_a=p['mean_a'], mean_b=p['mean_b'],
-                                seed_t=dict(difference=p['difference'], ci95=p['ci95']),
-                                episode_bootstrap=bootstrap(success[x], success[b])))
-    twin = comparisons[0]
+    for x, b in [(A, b) for b in BASELINES] + [(TWIN, 'noise'), ('noise', 'random')]:
+        d = S.paired_difference(success[x], success[b])
+        comparisons.append(dict(a=x, b=b, n=d['n'], mean_a=d['mean_a'], mean_b=d['mean_b'], difference=d['difference'],
+                                ci95=d['ci'], p=d['p'], ratio=d['mean_a'] / d['mean_b'] if d['mean_b'] > 0 else None))
+    bar = S.plan_bar(success[A], {TWIN: success[TWIN]})
+    part = lambda k: (lambda p: dict(measured=p['estimate'], ci95=p['ci'], verdict=p['verdict'], met=p['verdict'] == 'met'))(bar['parts'][k])
     targets = {
         'probe R2 finger_xy >= 0.8': dict(measured=probe.get((A, 'finger_xy')), met=bool(probe.get((A, 'finger_xy'), 0) >= 0.8)),
         'probe R2 target_xy >= 0.8': dict(measured=probe.get((A, 'target_xy')), met=bool(probe.get((A, 'target_xy'), 0) >= 0.8)),
-        'BC success >= 60%': dict(measured=pooled[A]['success_rate'], met=bool(pooled[A]['success_rate'] >= 0.6)),
-        'BC success >= 2x the random-weight twin': dict(measured=twin['episode_bootstrap']['ratio'],
-                                                        met=bool((twin['episode_bootstrap']['ratio'] or 0) >= 2)),
+        'BC success >= 60%': part('success >= 60%'),
+        'BC success >= 2x the random-weight twin (measured: success - 2 x twin)': part(f'>= 2x {TWIN}'),
         'pretraining <= 45 min on 2 cores': dict(measured=pre['seconds'] / 60, met=bool(pre['seconds'] <= 45 * 60)),
     }
     out = dict(task=task, run_dir=str(run), demos={k: demos.get(k) for k in ('episodes', 'episode_len', 'size', 'expert_success_rate')},
@@ -98,15 +88,15 @@ def main():
     write_json(a.out, out)
     print(f"pretrain: {pre['steps']} steps in {pre['seconds'] / 60:.1f} min ({pre['clips_per_second']:.1f} clips/s); "
           f"held-out loss {out['pretrain']['val_loss_first']:.3f} -> {pre['val_loss']:.3f}; eff. rank {pre['eff_rank']:.1f}")
-    print('probe R2 ' + '; '.join(f"{c}: " + ', '.join(f"{t} {v:.2f}" for t, v in out['probe'][c].items()) for c in conds))
+    print('probe R2 ' + '; '.join(f"{c}: " + ', '.join(f"{t} {v:.2f}" for t, v in out['probe'][c].items()) for c in conds if out['probe'][c]))
     print('success (100 episodes x seeds) ' + '; '.join(f"{c} {pooled[c]['success_rate']:.3f}" for c in conds) +
           '; ' + '; '.join(f"{k} {v:.2f}" for k, v in bounds.items()))
     for c in comparisons:
-        t, bs = c['seed_t'], c['episode_bootstrap']
-        print(f"{c['a']} - {c['b']}: {t['difference']:+.3f} (seeds t95 {t['ci95'][0]:+.3f}..{t['ci95'][1]:+.3f}; "
-              f"episodes {bs['difference_ci95'][0]:+.3f}..{bs['difference_ci95'][1]:+.3f}); ratio "
-              + (f"{bs['ratio']:.2f} ({bs['ratio_ci95'][0]:.2f}..{bs['ratio_ci95'][1]:.2f})" if bs['ratio'] else 'n/a'))
-    for k, v in targets.items(): print(f"target {k}: {'MET' if v['met'] else 'not met'} ({v['measured']})")
+        print(f"{c['a']} - {c['b']}: {c['difference']:+.3f} (95% CI {c['ci95'][0]:+.3f}..{c['ci95'][1]:+.3f}, p = {c['p']:.2g}, "
+              f"{c['n']}); ratio " + (f"{c['ratio']:.2f}" if c['ratio'] else 'n/a'))
+    for k, v in targets.items():
+        print(f"target {k}: {v.get('verdict', 'met' if v['met'] else 'not met').upper()} ({v['measured']}"
+              + (f", 95% CI {v['ci95'][0]:+.3f}..{v['ci95'][1]:+.3f})" if 'ci95' in v else ')'))
     print(f"written: {a.out}")
 
 

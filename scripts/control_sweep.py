@@ -61,11 +61,18 @@ def main():
     train_eps = np.delete(np.asarray(ds.episodes), held)[:a.train_episodes]
     probe_eps = np.asarray(ds.episodes)[held][:a.probe_episodes]
     T = base.frames
-    clips = Clips(ds, train_eps, base.crop_size, T)                     # the pretrain stage's frames and clip draw
-    pframes = Clips(ds, probe_eps, base.crop_size, T).frames
-    ends = np.arange(T - 1, pframes.shape[1], 8)                         # windows ending at these observations
-    windows = torch.stack([pframes[:, s - T + 1:s + 1] for s in ends], 1).flatten(0, 1)   # (E * len(ends), T, 3, c, c)
-    Y = {t: ds.array(f'info/{t}')[held][:a.probe_episodes][:, ends].reshape(len(windows), -1) for t in TARGETS}
+    ends = np.arange(T - 1, ds.config.episode_len + 1, 8)               # windows ending at these observations
+    cache = {}
+    def data(crop):
+        "The training clips and the probe windows at `crop` x `crop` (the pretrain stage's frames and clip draw)."
+        if crop not in cache:
+            cache.clear()                                               # one resolution in memory at a time
+            pframes = Clips(ds, probe_eps, crop, T).frames
+            windows = torch.stack([pframes[:, s - T + 1:s + 1] for s in ends], 1).flatten(0, 1)   # (E * len(ends), T, 3, c, c)
+            cache[crop] = Clips(ds, train_eps, crop, T), windows
+        return cache[crop]
+    n_windows = len(probe_eps) * len(ends)
+    Y = {t: ds.array(f'info/{t}')[held][:a.probe_episodes][:, ends].reshape(n_windows, -1) for t in TARGETS}
     fit, val, test = split_episodes(len(probe_eps), 0.25, 0)
     rows_of = lambda idx: (idx[:, None] * len(ends) + np.arange(len(ends))).ravel()
     split = tuple(rows_of(i) for i in (fit, val, test))
@@ -74,12 +81,13 @@ def main():
     if a.resume and out.exists():
         done = {(r['config'], r['step']) for r in map(json.loads, out.read_text().splitlines()) if r.get('config')}
     elif out.exists(): out.unlink()
-    with out.open('a') as f: f.write(json.dumps(dict(kind='setup', train_episodes=len(train_eps), probe_windows=len(windows),
+    with out.open('a') as f: f.write(json.dumps(dict(kind='setup', train_episodes=len(train_eps), probe_windows=n_windows,
                                                      steps=a.steps, provenance=provenance())) + '\n')
     for name, *kv in a.config:
         if (name, a.steps) in done: continue                            # finished in an earlier invocation
         over = parse_overrides([f'pretrain.{s}' for s in kv]).get('pretrain', {})
         cfg = stage_settings('pretrain', 'cpu', dict(over, steps=a.steps), task=a.task)
+        clips, windows = data(cfg.crop_size)
         torch.manual_seed(cfg.seed)
         model = build_model(cfg); c = model.config
         target = copy.deepcopy(model.encoder).requires_grad_(False).eval()

@@ -3,11 +3,11 @@
 Reads two files written by `scripts/sac_state_anchor.py` and compares their evaluation returns seed by seed at
 every shared evaluation step, and their final returns (each seed's last evaluation, and the mean of its last two
 evaluations, which is less noisy):
-  - the paired difference new - old over seeds (mean and 95% t interval: `report.paired_difference`; paired t-test
+  - the paired difference new - old over seeds (mean and 95% t interval: `stats.paired_seeds`; paired t-test
     p-value);
   - an exact permutation test of the difference of means (every split of the pooled seeds' returns);
-  - the mean return over all final evaluation episodes, with the hierarchical (seeds, then episodes) bootstrap 95%
-    interval of `evaluate.bootstrap_ci`.
+  - the mean return over all final evaluation episodes, with the t 95% interval over seed means of
+    `stats.seed_interval` (each seed evaluates on episodes of its own).
 The same seeds do not give the same numbers (a batched matmul rounds differently, and runs diverge chaotically),
 so "indistinguishable" means: the differences are within what seed-to-seed variation produces.
 
@@ -18,8 +18,7 @@ import argparse, itertools, json
 import numpy as np
 from scipy import stats
 from vjepa_policy.core import write_json, provenance
-from vjepa_policy.evaluate import bootstrap_ci
-from vjepa_policy.report import paired_difference
+from vjepa_policy.stats import paired_seeds, seed_interval
 
 
 def perm_p(a, b) -> float:
@@ -34,10 +33,9 @@ def perm_p(a, b) -> float:
 
 def paired(a, b) -> dict:
     "Seed-paired comparison of returns `a` (old) and `b` (new), one per seed in the same order."
-    rows = [dict(condition=c, seed=s, mean_return=float(x)) for c, xs in (('old', a), ('new', b)) for s, x in enumerate(xs)]
-    p = paired_difference(rows, 'new', 'old', 'mean_return')
+    p = paired_seeds(b, a)
     return dict(old=list(map(float, a)), new=list(map(float, b)), old_mean=p['mean_b'], new_mean=p['mean_a'],
-                diff_mean=p['difference'], diff_ci95=p['ci95'], paired_t_p=float(stats.ttest_rel(b, a).pvalue),
+                diff_mean=p['difference'], diff_ci95=p['ci'], paired_t_p=float(stats.ttest_rel(b, a).pvalue),
                 permutation_p=perm_p(np.asarray(a), np.asarray(b)))
 
 
@@ -64,10 +62,10 @@ def main():
           f"{final2['diff_mean']:+.1f} [{final2['diff_ci95'][0]:+.1f}, {final2['diff_ci95'][1]:+.1f}]  "
           f"paired t p={final2['paired_t_p']:.2f}  permutation p={final2['permutation_p']:.2f}")
     groups = {k: [at(runs, s, steps[-1])['returns'] for s in seeds] for k, runs in (('old', old), ('new', new))}
-    episodes = {k: dict(zip(('mean', 'low', 'high'), bootstrap_ci(g)), n=sum(map(len, g))) for k, g in groups.items()}
-    for v in episodes.values(): v['ci95'] = [v.pop('low'), v.pop('high')]
+    interval = lambda g: (lambda r: dict(mean=r['mean'], ci95=r['ci'], n=sum(map(len, g))))(seed_interval([np.mean(x) for x in g]))
+    episodes = {k: interval(g) for k, g in groups.items()}
     ci = lambda k: f"{episodes[k]['mean']:.1f} [{episodes[k]['ci95'][0]:.1f}, {episodes[k]['ci95'][1]:.1f}]"
-    print(f"final evaluation episodes (hierarchical bootstrap over seeds, then episodes): old {ci('old')}, new {ci('new')}")
+    print(f"final evaluation episodes (t interval over seed means): old {ci('old')}, new {ci('new')}")
     write_json(a.out, dict(old=a.old, new=a.new, seeds=[int(s) for s in seeds], per_step={str(k): v for k, v in per_step.items()},
                            final_last_two=final2, final_episodes=episodes, provenance=provenance()))
     print(f"written to {a.out}")

@@ -26,6 +26,7 @@ _SMALL = ['vjepa2-small-jepa', 'vjepa2-small-random']      # the positive contro
 _REAL = ['vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state'] + _SMALL
 _SMOKE = ['vjepa2-tiny-random', 'dinov2-tiny-random', 'noise', 'state'] + _SMALL
 _PRETRAIN = dict(steps=2000, batch_size=32)                  # the small V-JEPA 2 (encoders.small_vjepa2_config)
+_BC_SEEDS = list(range(10))       # behaviour cloning is cheap: 10 seeds per condition (05_stats measures coverage at 10)
 PROFILES = {
     'smoke': dict(label='smoke (pipeline check, not a result)', tasks=['reacher-easy', 'ball_in_cup-catch'],
                   expert=dict(eval_episodes=20),
@@ -50,10 +51,10 @@ PROFILES = {
                   pretrain=_PRETRAIN,
                   encode=dict(conditions=_REAL, batch_size=32),
                   probe=dict(test_fraction=0.2),
-                  bc=dict(conditions=_REAL, seeds=[0, 1, 2], epochs=50),
+                  bc=dict(conditions=_REAL, seeds=_BC_SEEDS, epochs=50),
                   evaluate=dict(episodes=100, n_envs=20),
                   sac=dict(conditions=['state', 'pixels', 'noise'], seeds=[0, 1, 2], total_steps=100_000, n_envs=8,
-                           episode_len=200, learning_starts=5_000, eval_every=10_000, eval_episodes=20,
+                           episode_len=1000, learning_starts=5_000, eval_every=10_000, eval_episodes=20,
                            buffer_size=100_000, checkpoint_every=10_000),
                   report=dict()),
     'paper': dict(label='paper', tasks=['reacher-easy', 'reacher-hard', 'ball_in_cup-catch', 'walker-walk'],
@@ -62,10 +63,10 @@ PROFILES = {
                   pretrain=_PRETRAIN,
                   encode=dict(conditions=_REAL, batch_size=64),
                   probe=dict(test_fraction=0.2),
-                  bc=dict(conditions=_REAL, seeds=[0, 1, 2], epochs=50),
+                  bc=dict(conditions=_REAL, seeds=_BC_SEEDS, epochs=50),
                   evaluate=dict(episodes=100, n_envs=20),
-                  sac=dict(conditions=_REAL + ['pixels'], seeds=[0, 1, 2], total_steps=500_000, n_envs=32,
-                           episode_len=200, learning_starts=10_000, eval_every=50_000, eval_episodes=50,
+                  sac=dict(conditions=_REAL + ['pixels'], seeds=[0, 1, 2, 3, 4], total_steps=500_000, n_envs=32,
+                           episode_len=1000, learning_starts=10_000, eval_every=50_000, eval_episodes=50,
                            buffer_size=1_000_000, pixels_buffer=100_000, checkpoint_every=50_000),
                   report=dict(),
                   # phase 3 tasks run DMC's 1000-step episodes: 100 of them are the plan's 100k transitions
@@ -75,11 +76,12 @@ PROFILES = {
                 expert=dict(eval_episodes=20),
                 demos=dict(episodes=500, episode_len=200, size=256, expert='jacobian', workers=2),
                 pretrain=_PRETRAIN,
-                encode=dict(conditions=['state', 'noise'] + _SMALL, batch_size=64),
+                encode=dict(conditions=['state', 'noise'] + _SMALL + ['dinov2-small-random'], batch_size=64),
                 probe=dict(test_fraction=0.2),
-                bc=dict(conditions=['state', 'noise'] + _SMALL, seeds=[0, 1, 2, 3, 4], epochs=50),
+                bc=dict(conditions=['state', 'noise'] + _SMALL + ['dinov2-small-random'], seeds=_BC_SEEDS, epochs=50),
                 evaluate=dict(episodes=100, n_envs=20),
-                sac=dict(conditions=['state'], seeds=[0], total_steps=100_000, n_envs=4, episode_len=1000,
+                sac=dict(conditions=['state'] + _SMALL, seeds=[0, 1, 2], condition_seeds={'state': [0, 1, 2, 3, 4]},
+                         total_steps=100_000, n_envs=4, episode_len=1000,
                          learning_starts=5_000, eval_every=10_000, eval_episodes=10, buffer_size=100_000,
                          checkpoint_every=10_000),
                 report=dict()),

@@ -24,8 +24,8 @@ __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV
            'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition', 'processor_settings',
            'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config', 'resample_window',
            'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs', 'save_tiny_hf_models',
-           'small_vjepa2_config', 'check_conditions', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops',
-           'dinov2_frame_flops']
+           'small_dinov2_config', 'small_vjepa2_config', 'check_conditions', 'make_encoder', 'vit_flops',
+           'vjepa2_clip_flops', 'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -311,11 +311,12 @@ class Dinov2Encoder(FrameFusionEncoder):
     "Frozen DINOv2 image encoder: CLS of the last `k` frames of each window, stacked or averaged."
     def __init__(self, model:str|None=DINOV2_DEFAULT, k:int=2, fuse:str='stack', crop:bool=True, crop_size:int|None=None,
                  device=None, dtype=None, revision:str|None=None, offline:bool|None=None, random_init:bool=False,
-                 seed:int=0, name:str|None=None):
+                 seed:int=0, name:str|None=None, config=None):
         from transformers import Dinov2Model, Dinov2Config
         _check_fusion(k, fuse)
         self.device = pick_device(device); self.dtype = dtype or default_dtype(self.device)
-        self.model, self.revision = frozen_model(Dinov2Model, Dinov2Config, model, DINOV2_DEFAULT, DINOV2_LARGE, revision,
+        arch = (lambda: config) if config is not None else DINOV2_LARGE     # random init of model=None: this architecture
+        self.model, self.revision = frozen_model(Dinov2Model, Dinov2Config, model, DINOV2_DEFAULT, arch, revision,
                                                  offline, random_init, seed, self.device, self.dtype)
         c = self.model.config
         # the official processor crops 224 (resize 256) whatever the config's image_size; tiny configs crop smaller
@@ -672,7 +673,13 @@ def save_tiny_hf_models(root=None, seed:int=0, processors:bool=True) -> dict:
 TRAINED_CONDITIONS = ('vjepa2-small-jepa', 'vjepa2-ft')       # made by the pretrain stage: need its model folder
 PRETRAIN_CONDITIONS = TRAINED_CONDITIONS + ('vjepa2-small-random',)   # ... and the twin, built on the trained one's architecture
 CONDITIONS = ('vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state', 'vjepa2-tiny-random', 'dinov2-tiny-random',
-              'vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft')
+              'vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft', 'dinov2-small-random')
+
+def small_dinov2_config(image_size:int=64, patch_size:int=8, hidden_size:int=192, layers:int=4, heads:int=3):
+    "A DINOv2 of the small V-JEPA 2's size (the same frames, patch and width; one frame at a time)."
+    from transformers import Dinov2Config
+    return Dinov2Config(image_size=image_size, patch_size=patch_size, hidden_size=hidden_size, num_hidden_layers=layers,
+                        num_attention_heads=heads)
 
 def small_vjepa2_config(crop_size:int=64, patch_size:int=8, tubelet_size:int=2, frames:int=8, hidden_size:int=192,
                         layers:int=4, heads:int=3, pred_hidden_size:int=96, pred_layers:int=2, pred_heads:int=3):
@@ -700,7 +707,7 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
             raise ValueError(f"Condition {name!r} is the encoder the pretrain stage trains: run that stage first "
                              f"(vjepa-policy run ... --stages demos,pretrain) and pass its model folder, "
                              f"make_encoder({name!r}, model='RUN/TASK/pretrain/model'); the encode and evaluate stages do "
-                             f"this themselves (the sac stage does not take these conditions yet).")
+                             f"this themselves, and so does the sac stage.")
         return VJEPA2Encoder(model, device=device, name=name, crop=kw.pop('crop', False), **kw)
     if name == 'vjepa2-small-random':      # the architecture of `model` (the trained one) or the default small one
         if model and 'seed' not in kw:     # the draw the trained model started from (pretrain records it)
@@ -714,6 +721,9 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
     if name == 'dinov2': return Dinov2Encoder(model or DINOV2_DEFAULT, device=device, **kw)
     if name == 'noise': return NoiseEncoder(**kw)
     if name == 'state': return StateEncoder(**kw)
+    if name == 'dinov2-small-random':      # whole frames resized to 64x64, as the small V-JEPA 2 sees them
+        return Dinov2Encoder(None, random_init=True, config=small_dinov2_config(), device=device, name=name,
+                             crop=kw.pop('crop', False), **kw)
     if name in ('vjepa2-tiny-random', 'dinov2-tiny-random'):
         path = save_tiny_models(tiny_root)[name.split('-')[0]]
         cls = VJEPA2Encoder if name.startswith('vjepa2') else Dinov2Encoder

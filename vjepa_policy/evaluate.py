@@ -14,10 +14,11 @@ from .core import (Settings, OutputError, episode_seed, open_or_refuse, describe
 from .envs import VectorEnv, FrameWindow
 from .demos import DemoDataset, EXPERTS, EXPERT_DOMAINS, LEARNED, get_expert
 from .encoders import Encoder, make_encoder, PRETRAIN_CONDITIONS
+from .stats import mean_interval
 
 # %% auto #0
-__all__ = ['wilson_interval', 'bootstrap_ci', 'PolicyController', 'ExpertController', 'RandomController', 'rollout',
-           'run_episodes', 'evaluate', 'summarise', 'aggregate', 'EvalConfig', 'evaluate_policies']
+__all__ = ['wilson_interval', 'PolicyController', 'ExpertController', 'RandomController', 'rollout', 'run_episodes', 'evaluate',
+           'summarise', 'aggregate', 'EvalConfig', 'evaluate_policies']
 
 # %% ../nbs/13_evaluate.ipynb #18f085e6
 def wilson_interval(k:int, n:int, z:float=1.96) -> tuple[float, float]:
@@ -27,16 +28,6 @@ def wilson_interval(k:int, n:int, z:float=1.96) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return (max(0.0, centre - half), min(1.0, centre + half))
-
-def bootstrap_ci(groups:list, n_boot:int=2000, seed:int=0, level:float=0.95) -> tuple[float, float, float]:
-    "(mean, low, high): mean over all values of `groups` (one array per seed), hierarchical bootstrap interval."
-    groups = [np.asarray(g, float) for g in groups]
-    rng, means = np.random.default_rng(seed), []
-    for _ in range(n_boot):
-        pick = rng.integers(0, len(groups), len(groups))
-        means.append(np.mean(np.concatenate([rng.choice(groups[i], len(groups[i])) for i in pick])))
-    a = (1 - level) / 2
-    return float(np.mean(np.concatenate(groups))), float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
 
 # %% ../nbs/13_evaluate.ipynb #67b00257
 class PolicyController:
@@ -134,14 +125,21 @@ def summarise(res:dict, task:str, condition:str, seed) -> dict:
     return dict(task=task, condition=condition, seed=seed, episodes=len(s), success_rate=float(s.mean()),
                 success_ci95=[lo, hi], mean_return=float(np.mean(res['returns'])),
                 time_in_target=float(np.mean(res['time_in_target'])), episode_len=res['key']['episode_len'],
-                seconds=res['seconds'])
+                seconds=res['seconds'], episode_success=s.astype(int).tolist(),
+                episode_returns=[round(float(x), 3) for x in res['returns']])
 
 def aggregate(results:list[dict], task:str, condition:str) -> dict:
-    "The record across seeds: pooled success with a hierarchical bootstrap interval."
-    m, lo, hi = bootstrap_ci([r['success'] for r in results])
-    rm, rlo, rhi = bootstrap_ci([r['returns'] for r in results])
-    return dict(task=task, condition=condition, seed='all', seeds=len(results), episodes=sum(len(r['success']) for r in results),
-                success_rate=m, success_ci95=[lo, hi], mean_return=rm, return_ci95=[rlo, rhi],
+    "The record across seeds: the (seeds x episodes) tables' means with crossed-design 95% intervals (`stats.mean_interval`)."
+    lens = {len(r['success']) for r in results}
+    if len(lens) > 1:
+        raise ValueError(f"{condition}: the seeds were evaluated on different numbers of episodes {sorted(lens)}; "
+                         "evaluate every seed on the same episodes (rerun the evaluate stage).")
+    s = mean_interval([r['success'] for r in results], bounds=(0, 1))
+    ret = mean_interval([r['returns'] for r in results])
+    E = lens.pop()
+    return dict(task=task, condition=condition, seed='all', seeds=len(results), episodes=E * len(results), episodes_per_seed=E, n=s['n'],
+                success_rate=s['mean'], success_ci95=s['ci'], mean_return=ret['mean'], return_ci95=ret['ci'],
+                interval='crossed t (seeds x shared episodes)',
                 time_in_target=float(np.mean([np.mean(r['time_in_target']) for r in results])),
                 episode_len=results[0]['key']['episode_len'], seconds=sum(r['seconds'] for r in results))
 

@@ -620,7 +620,7 @@ def sac_with_modal(task:str, cfg, stage, gpu:str|None=None, models:dict|None=Non
     from vjepa_policy.core import OutputError, safe_name
     stage = Path(stage)
     here, there = split_conditions(cfg.conditions)
-    runs = [(c, s) for c in there for s in cfg.seeds]
+    runs = [(c, s) for c in there for s in cfg.seeds_of(c)]
     for c, s in runs:
         d = stage/safe_name(c)/f'seed{s}'
         if (d/'checkpoint.pt').exists() and not (d/'curve.json').exists():
@@ -631,7 +631,7 @@ def sac_with_modal(task:str, cfg, stage, gpu:str|None=None, models:dict|None=Non
 
     def local_work():
         for c in here:
-            for s in cfg.seeds:
+            for s in cfg.seeds_of(c):
                 d = stage/safe_name(c)/f'seed{s}'
                 log(f"sac {task} {c} seed {s}: run here (CPU-sized), in {d}")
                 try: curves[(c, s)] = train_sac(task, sac_encoder(c, model=(models or {}).get(c)), condition_config(cfg, c, s),
@@ -654,7 +654,7 @@ def sac_with_modal(task:str, cfg, stage, gpu:str|None=None, models:dict|None=Non
                     curves[(c, s)] = r['result']; report_runtime(f'sac {c} seed {s}', r.get('runtime'), log)
                 except Exception as e: failed.append((f'({c}, seed {s})', e))
     if failed: raise RemoteRunsFailed('SAC runs', failed, len(curves))
-    return [rec for c in cfg.conditions for s in cfg.seeds for rec in curves[(c, s)]]
+    return [rec for c in cfg.conditions for s in cfg.seeds_of(c) for rec in curves[(c, s)]]
 
 # %% ../nbs/98_modal.ipynb #85ed8a2f
 def pretrain_with_modal(demos_path, cfg, out_dir, force:bool=False, log=print) -> list[dict]:

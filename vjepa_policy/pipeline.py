@@ -31,7 +31,7 @@ STAGES = (
     Stage('probe', '14_probe.ipynb', ('demos', 'encode')),
     Stage('bc', '12_bc.ipynb', ('demos', 'encode')),
     Stage('evaluate', '13_evaluate.ipynb', ('demos', 'bc')),
-    Stage('sac', '20_sac.ipynb'),
+    Stage('sac', '20_sac.ipynb', ('pretrain',)),
     Stage('report', '90_report.ipynb', per_task=False),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)
@@ -245,6 +245,7 @@ def cli_overrides(args) -> dict:
         if v is None: continue
         for t in targets:
             stage, key = t.split('.'); out.setdefault(stage, {})[key] = v
+    if getattr(args, 'sac_seeds', None) is not None: out['sac']['condition_seeds'] = None    # --sac-seeds: every condition
     for stage, kv in parse_overrides(args.set).items(): out.setdefault(stage, {}).update(kv)
     return out
 

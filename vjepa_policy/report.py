@@ -10,14 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import Settings, read_json, read_metrics, write_json
+from . import stats as S
 
 # %% auto #0
-__all__ = ['NOTES', 'ORDER', 'CONTROL_BASELINES', 'SMOKE_LABEL', 'SYNTHETIC_LABEL', 'FALLBACK_NOTE', 'ReportConfig', 'collect',
-           'manifest', 'stage_times', 'styled', 'demos_table', 'encode_table', 'bc_table', 'probe_table',
-           'phase1_table', 'table_caption', 'at_budget', 'sac_summary', 'sac_table', 'plot_curves', 'plot_success',
-           'plot_probes', 'plot_bc_loss', 'pretrain_table', 'plot_pretrain', 'paired_difference', 'control_table',
-           'headline', 'cost_table', 'page_notebook', 'quarto_config', 'render_site', 'expert_table',
-           'cross_task_table', 'plot_cross_task']
+__all__ = ['NOTES', 'ORDER', 'PUBLISHED', 'EPISODE_FIELDS', 'CONTROL_BASELINES', 'SMOKE_LABEL', 'SYNTHETIC_LABEL', 'CONTROLS',
+           'FALLBACK_NOTE', 'ReportConfig', 'collect', 'manifest', 'stage_times', 'styled', 'demos_table',
+           'encode_table', 'bc_table', 'probe_table', 'phase1_table', 'table_caption', 'at_budget', 'sac_summary',
+           'sac_table', 'published_anchors', 't_band', 'plot_curves', 'plot_success', 'plot_probes', 'plot_bc_loss',
+           'pretrain_table', 'plot_pretrain', 'paired_values', 'paired_difference', 'plan_verdict', 'control_table',
+           'control_sentences', 'headline', 'cost_table', 'page_notebook', 'quarto_config', 'render_site',
+           'expert_table', 'cross_task_table', 'plot_cross_task']
 
 # %% ../nbs/90_report.ipynb #192371c0
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +58,7 @@ NOTES = {
     'dinov2-tiny-random': 'smoke stand-in for DINOv2: tiny, random weights',
     'vjepa2-small-jepa': "small V-JEPA 2 trained on the task's own demonstration video (the pretrain stage)",
     'vjepa2-small-random': 'its random-weight twin: the same architecture, the weights its training started from',
+    'dinov2-small-random': 'a DINOv2 of the same size, random weights: an image model\'s inductive bias, untrained',
     'vjepa2-ft': "V-JEPA 2 fine-tuned on the task's video (the pretrain stage from pretrained weights)",
     'expert:jacobian': 'scripted expert from internal state (upper bound)',
     'expert:p-controller': "the plan's P-controller expert",
@@ -64,7 +67,7 @@ NOTES = {
     'pixels': 'SAC on pixels: a CNN learned from scratch, with random shifts',
 }
 ORDER = ['vjepa2', 'vjepa2-ft', 'vjepa2-tiny-random', 'vjepa2-random', 'vjepa2-small-jepa', 'vjepa2-small-random',
-         'dinov2', 'dinov2-tiny-random', 'noise', 'state', 'pixels',
+         'dinov2', 'dinov2-tiny-random', 'dinov2-small-random', 'noise', 'state', 'pixels',
          'expert:jacobian', 'expert:sac', 'expert:p-controller', 'random']
 
 def _rank(condition:str) -> int: return ORDER.index(condition) if condition in ORDER else len(ORDER)
@@ -184,15 +187,46 @@ def _ax(ax, size):
     import matplotlib.pyplot as plt
     return ax if ax is not None else plt.subplots(figsize=size)[1]
 
-def plot_curves(rows:list[dict], y:str='mean_return', ax=None):
-    "SAC evaluation curves: mean over seeds with a 95% band over seeds; the random policy dashed."
+# Published returns on DMC's 1000-step episodes, as their sources count steps (drawn on the SAC return axes).
+PUBLISHED = {'reacher-easy': [
+    dict(source='SAC from state (Srinivas et al. 2020, CURL, Table 1)', step=100_000, mean_return=746, sd=25,
+         counting='environment steps'),
+    dict(source='SAC from state (Srinivas et al. 2020, CURL, Table 1)', step=500_000, mean_return=923, sd=24,
+         counting='environment steps'),
+    dict(source='DrQ-v2 from pixels (Yarats et al. 2021)', step=500_000, mean_return=751, sd=None,
+         counting='frames at action repeat 2 (250k agent steps), read off the paper\'s curve')]}
+
+def published_anchors(rows:list[dict]) -> list[dict]:
+    "The published figures comparable with these SAC records: their task's, when the episodes are DMC's 1000 steps."
+    tasks = {r['task'] for r in rows if r.get('step') is not None and r.get('episode_len') == 1000}
+    return [dict(a, task=t) for t in sorted(tasks) for a in PUBLISHED.get(t, [])]
+
+def t_band(v) -> tuple[float, float]:
+    "The 95% t-interval of the mean of `v` (one value per seed); no band for one seed."
+    r = S.seed_interval(v)
+    return (r['mean'], r['mean']) if r['ci'] is None else tuple(r['ci'])
+
+def plot_curves(rows:list[dict], y:str='mean_return', ax=None, anchors:bool=True):
+    """SAC evaluation curves: mean over seeds with a 95% band over seeds; the random policy dashed; on the return axes,
+    the published figures of `published_anchors` within the run's steps (diamonds, +- their SD), the rest noted."""
     import seaborn as sns
     ax, df = _ax(ax, (6, 3.5)), pd.DataFrame([r for r in rows if r.get('step') is not None])
     if len(df):
         sns.lineplot(df, x='step', y=y, hue='condition', hue_order=sorted(df['condition'].unique(), key=_rank),
-                     style='task' if df['task'].nunique() > 1 else None, errorbar=('ci', 95), seed=0, marker='o', ms=4, ax=ax)
+                     style='task' if df['task'].nunique() > 1 else None, errorbar=t_band, marker='o', ms=4, ax=ax)
     for r in rows:
         if r['condition'] == 'random' and r.get('step') is None: ax.axhline(r[y], ls='--', c='grey', label='random policy')
+    if anchors and y == 'mean_return' and len(df):
+        shown, beyond = [], []
+        for a in published_anchors(rows):
+            (shown if a['step'] <= 1.1 * df['step'].max() else beyond).append(a)
+        for k, src in enumerate(dict.fromkeys(a['source'] for a in shown)):
+            pts = [a for a in shown if a['source'] == src]
+            ax.errorbar([a['step'] for a in pts], [a['mean_return'] for a in pts], yerr=[a['sd'] or 0 for a in pts], fmt='D',
+                        c=('k', 'dimgrey')[k % 2], ms=6, capsize=3, label=f"{src} [{pts[0]['counting']}]")
+        if beyond:
+            ax.text(0.01, 0.99, 'published, beyond these steps: ' + '; '.join(f"{a['source'].split(' (')[0]} {a['mean_return']} at "
+                    f"{a['step']:,}" for a in beyond), transform=ax.transAxes, va='top', fontsize=6)
     ax.set(xlabel='environment steps', ylabel=y.replace('_', ' ')); ax.legend(fontsize=8)
     return ax
 
@@ -230,7 +264,7 @@ def plot_bc_loss(rows:list[dict], title:str|None=None, ax=None):
                        for r in rows for i, v in enumerate(r.get('val_curve') or [])])
     if len(df):
         sns.lineplot(df, x='epoch', y='val_loss', hue='condition', hue_order=sorted(df['condition'].unique(), key=_rank),
-                     style='task' if df['task'].nunique() > 1 else None, errorbar=('ci', 95), seed=0, ax=ax)
+                     style='task' if df['task'].nunique() > 1 else None, errorbar=t_band, ax=ax)
     ax.set(yscale='log', xlabel='epoch', ylabel='validation loss', title=title)
     ax.xaxis.get_major_locator().set_params(integer=True)
     return ax
@@ -260,20 +294,60 @@ def plot_pretrain(rows:list[dict], axs=None):
     axs[1].set_ylabel('effective rank', color='C2')
     return axs
 
-def paired_difference(rows:list[dict], a:str, b:str, field:str='success_rate', task:str|None=None) -> dict|None:
-    "Mean over seeds of (a's seed s) - (b's seed s) on the same evaluation episodes, with a t 95% interval; None if unpaired."
-    from scipy import stats
-    pick = lambda c: {r['seed']: r[field] for r in rows if r['condition'] == c and r['seed'] != 'all'
-                      and (task is None or r['task'] == task)}
-    ra, rb = pick(a), pick(b)
-    seeds = sorted(set(ra) & set(rb))
-    if not seeds: return None
-    d = np.array([ra[s] - rb[s] for s in seeds])
-    m = float(d.mean())
-    half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float('nan')
-    return dict(a=a, b=b, field=field, seeds=len(d), mean_a=float(np.mean([ra[s] for s in seeds])),
-                mean_b=float(np.mean([rb[s] for s in seeds])), difference=m, ci95=[m - half, m + half],
-                ratio=float(np.mean([ra[s] for s in seeds]) / np.mean([rb[s] for s in seeds])) if np.mean([rb[s] for s in seeds]) > 0 else None)
+EPISODE_FIELDS = {'success_rate': 'episode_success', 'mean_return': 'episode_returns'}   # a record's per-episode lists
+
+def _per_seed(rows:list[dict], c:str, task:str|None=None) -> dict:
+    return {r['seed']: r for r in rows if r['condition'] == c and r['seed'] != 'all' and (task is None or r['task'] == task)}
+
+def _fixed(c:str) -> bool:
+    "A policy that is not trained (one run, no seeds): the random policy and the experts."
+    return c == 'random' or c.startswith('expert:')
+
+def paired_values(rows:list[dict], a:str, b:str, field:str='success_rate', task:str|None=None):
+    """(a's values, b's values, design) paired seed by seed: per-episode tables ('crossed': seeds x shared episodes) when
+    every record has them, else one value per seed ('seeds'); a fixed policy's one run pairs with every seed. None if unpaired."""
+    ra, rb = _per_seed(rows, a, task), _per_seed(rows, b, task)
+    if _fixed(b) and len(rb) == 1: sa, sb = sorted(ra, key=str), list(rb)
+    else: sa = sb = sorted(set(ra) & set(rb), key=str)
+    if not sa or not sb: return None
+    ep = EPISODE_FIELDS.get(field)
+    if ep and all(ep in r for r in [ra[s] for s in sa] + [rb[s] for s in sb]):
+        return [ra[s][ep] for s in sa], [rb[s][ep] for s in sb], 'crossed'
+    return [ra[s][field] for s in sa], [rb[s][field] for s in sb], 'seeds'
+
+def paired_difference(rows:list[dict], a:str, b:str, field:str='success_rate', task:str|None=None, level:float=0.95,
+                      scale_b:float=1.0) -> dict|None:
+    "a - scale_b * b on the same evaluation episodes: difference, interval, p-value (`stats`); None if unpaired."
+    got = paired_values(rows, a, b, field, task)
+    if got is None: return None
+    xa, xb, design = got
+    d = (S.paired_difference if design == 'crossed' else S.paired_seeds)(xa, xb, level, scale_b=scale_b)
+    ma, mb = float(np.mean(xa)), float(np.mean(xb))
+    n = d['n'] + (f", minus {b}'s one run" if len(xb) == 1 and len(xa) > 1 else '')
+    return dict(a=a, b=b, field=field, design=design, seeds=d['seeds'], n=n, mean_a=ma, mean_b=mb,
+                difference=d['difference'], ci95=d['ci'], p=d['p'], ratio=ma / mb if mb > 0 else None)
+
+def plan_verdict(rows:list[dict], a:str, baselines, task:str|None=None, success:float=0.6, ratio:float=2.0) -> dict|None:
+    "The plan's bar for condition `a` (its seeds' records), three-way (`stats.verdict`): success and each `ratio`x baseline."
+    ra = _per_seed(rows, a, task)
+    if not ra: return None
+    recs = [ra[s] for s in sorted(ra, key=str)]
+    one = S.mean_interval([r['episode_success'] for r in recs], bounds=(0, 1)) if all('episode_success' in r for r in recs) \
+          else S.seed_interval([r['success_rate'] for r in recs], bounds=(0, 1))
+    parts = {f'success >= {success:.0%}': dict(estimate=one['mean'], ci=one['ci'], verdict=S.verdict(one['ci'], success))}
+    for b in baselines:        # a baseline without paired records leaves its part undecided, never met
+        d = paired_difference(rows, a, b, task=task, scale_b=ratio)
+        parts[f'>= {ratio:g}x {b}'] = dict(estimate=float('nan'), ci=None, p=float('nan'), verdict='undecided') if d is None else \
+            dict(estimate=d['difference'], ci=d['ci95'], p=d['p'], verdict=S.verdict(d['ci95'], 0.0))
+    if not baselines: parts[f'>= {ratio:g}x a random-embedding baseline'] = dict(estimate=float('nan'), ci=None, verdict='undecided')
+    return dict(verdict=S.combine(p['verdict'] for p in parts.values()), parts=parts, n=one['n'], success=one['mean'],
+                ci=one['ci'], baselines=list(baselines))
+
+def _p(p:float) -> str:
+    return 'p n/a' if p is None or np.isnan(p) else f"p = {p:.2g}"
+
+def _ci(ci, fmt:str='.0%') -> str:
+    return 'no interval: 1 seed' if ci is None else f"95% CI {ci[0]:{fmt}} to {ci[1]:{fmt}}"
 
 CONTROL_BASELINES = {'vjepa2-small-jepa': ('vjepa2-small-random', 'noise', 'state', 'random'),
                      'vjepa2-ft': ('vjepa2', 'vjepa2-random', 'noise', 'state', 'random')}
@@ -286,13 +360,11 @@ def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small
                                         a, baselines).assign(task=t) for t in tasks], ignore_index=True)
     out = []
     for b in baselines or CONTROL_BASELINES.get(a, ('noise', 'state', 'random')):
-        rows = ev_rows if b != 'random' else ev_rows + [dict(r, seed=s) for r in ev_rows if r['condition'] == 'random'
-                                                         for s in {x['seed'] for x in ev_rows if x['condition'] == a and x['seed'] != 'all'}]
-        p = paired_difference(rows, a, b)
+        p = paired_difference(ev_rows, a, b)
         if p is None: continue
-        lo, hi = p['ci95']
-        out.append({'baseline': b, 'seeds': p['seeds'], f'{a} success': round(p['mean_a'], 3), 'baseline success': round(p['mean_b'], 3),
-                    'difference (95% CI)': f"{p['difference']:+.3f} ({lo:+.3f} to {hi:+.3f})",
+        ci = '(no interval: 1 seed)' if p['ci95'] is None else f"({p['ci95'][0]:+.3f} to {p['ci95'][1]:+.3f})"
+        out.append({'baseline': b, 'n': p['n'], f'{a} success': round(p['mean_a'], 3), 'baseline success': round(p['mean_b'], 3),
+                    'difference (95% CI)': f"{p['difference']:+.3f} {ci}", 'p': 'n/a' if np.isnan(p['p']) else f"{p['p']:.2g}",
                     'ratio': None if p['ratio'] is None else round(p['ratio'], 2)})
     df = pd.DataFrame(out)
     r2 = {(r['condition'], r['target']): r['r2'] for r in probe_rows}
@@ -305,43 +377,68 @@ def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small
 SMOKE_LABEL = "SMOKE RUN (tiny random models, a few hundred SAC steps): this checks the pipeline, not the science. "
 SYNTHETIC_LABEL = "SYNTHETIC TEST DATA (numbers made up by the report notebook's tests; not a result of any run): "
 
-def _bar(v:float, bases:dict) -> tuple[bool, str]:
-    "(met, verdict text) of the plan's bar for success `v` against the random-embedding baselines."
-    ok60, ok2x = v >= 0.6, bool(bases) and all(v >= 2 * b for b in bases.values())
-    return ok60 and ok2x, (f"{'MET' if ok60 and ok2x else 'NOT met'}" + ('' if ok60 else ' (below 60%)')
-                           + ('' if ok2x or not bases else ' (not 2x the baseline)'))
+def _bar_text(pv:dict) -> str:
+    "The plan's bar, three-way, with the verdict of each part."
+    head = {'met': 'MET', 'not met': 'NOT MET', 'undecided': 'UNDECIDED'}[pv['verdict']]
+    def one(k, p):
+        if not k.startswith('>='): return f"{k}: {p['verdict']} ({_ci(p['ci'])})"
+        if p['ci'] is None and np.isnan(p['estimate']): return f"{k}: undecided (no paired records in this run)"
+        return f"{k}: {p['verdict']} ({p['estimate']:+.2f}, {_ci(p['ci'], '+.2f')})"
+    return f"{head} [{'; '.join(one(k, p) for k, p in pv['parts'].items())}]"
+
+def _met(verdict:str) -> bool|None:
+    return {'met': True, 'not met': False}.get(verdict)
 
 def _main(conds) -> str|None:
     return next((c for c in ('vjepa2', 'vjepa2-tiny-random') if c in conds), None)
 
+CONTROLS = (('positive control', 'vjepa2-small-jepa', 'vjepa2-small-random', 'the small V-JEPA 2 trained on the task\'s video '
+              'against its random-weight twin'),
+            ('negative control', 'noise', 'random', 'noise embeddings against the random policy'))
+
+def control_sentences(ev_rows:list[dict], task:str='reacher-easy') -> list[str]:
+    "The positive and negative controls of behaviour cloning on `task`, each a paired difference with its interval."
+    out = []
+    for name, a, b, what in CONTROLS:
+        if (d := paired_difference(ev_rows, a, b, task=task)) is None: continue
+        ci = d['ci95']
+        seen = ('no difference shown' + (' (the interval covers 0)' if ci else '') if ci is None or ci[0] <= 0 <= ci[1]
+                else 'better (the interval excludes 0)' if ci[0] > 0 else 'worse (the interval excludes 0)')
+        out.append(f"{name.capitalize()} (behaviour cloning, {task}): {what}: {d['mean_a']:.0%} vs {d['mean_b']:.0%}, difference "
+                   f"{d['difference']:+.1%} ({_ci(ci, '+.1%')}, {_p(d['p'])}, {d['n']}): {seen}.")
+    return out
+
 def headline(rows:dict, profile:str, budget:int=500_000, synthetic:bool=False) -> dict:
-    "The plan's criterion on the run's records: {'text', 'met', 'numbers'}."
-    parts, numbers, met = [], {}, None
-    t = sac_summary(rows.get('sac', []), budget)
-    sac = {r['condition']: r for r in t[t['task'] == 'reacher-easy'].to_dict('records')}
+    "The plan's criterion on the run's records, decided by intervals: {'text', 'met' (True/False/None: undecided), 'numbers'}."
+    parts, numbers, met, task = [], {}, None, 'reacher-easy'
+    sel = [r for r in at_budget(rows.get('sac', []), budget) if r['task'] == task]
+    sac = {r['condition'] for r in sel}
+    bases = [b for b in ('vjepa2-random', 'noise') if b in sac]
     if (m := _main(sac)) is not None:
-        v, bases = sac[m]['success_rate'], {b: sac[b]['success_rate'] for b in ('vjepa2-random', 'noise') if b in sac}
-        met, verdict = _bar(v, bases)
-        others = ', '.join(f"{c} {x['success_rate']:.0%}" for c, x in sac.items() if c != m)
-        steps = int(sac[m]['steps'])
-        parts.append(f"Phase 2 (SAC), reacher-easy: {m} succeeds in {v:.0%} of evaluation episodes after {steps:,} steps "
-                     f"({sac[m]['seeds']} seed(s)); other conditions: {others or 'none in this run'}. The plan's bar "
-                     f"(>= 60% within {budget:,} steps and >= 2x the random-embedding baseline) is {verdict}"
-                     + ('' if bases else ' (no random-embedding baseline in this run)')
+        pv = plan_verdict(sel, m, bases, task)
+        met = _met(pv['verdict'])
+        steps = min(r['step'] for r in sel if r['condition'] == m)
+        others = ', '.join(f"{c} {np.mean([r['success_rate'] for r in sel if r['condition'] == c]):.0%}" for c in sorted(sac - {m}, key=_rank))
+        parts.append(f"Phase 2 (SAC), {task}: {m} succeeds in {pv['success']:.0%} of evaluation episodes after {steps:,} steps "
+                     f"({_ci(pv['ci'])}, {pv['n']}); other conditions: {others or 'none in this run'}. The plan's bar "
+                     f"(>= 60% within {budget:,} steps and >= 2x the random-embedding baseline) is {_bar_text(pv)}"
                      + ('' if steps >= budget else f"; this run stopped at {steps:,} of the {budget:,} steps") + '.')
-        numbers['sac'] = dict(success=v, steps=steps, baselines=bases)
-    by = {r['condition']: r for r in rows.get('evaluate', []) if r['task'] == 'reacher-easy' and r['seed'] == 'all'}
-    if (m := _main(by)) is not None:
-        v, bases = by[m]['success_rate'], {b: by[b]['success_rate'] for b in ('vjepa2-random', 'noise') if b in by}
-        met1, verdict = _bar(v, bases)
-        lo, hi = by[m]['success_ci95']
-        base_txt = ', '.join(f"{b} {s:.0%}" for b, s in bases.items()) or 'no random-embedding baseline in this run'
-        parts.append(f"Phase 1 (behaviour cloning), reacher-easy: {m} succeeds in {v:.0%} of episodes (95% CI {lo:.0%}-{hi:.0%}); "
-                     f"random-embedding baselines: {base_txt}. Against the same bar: {verdict}.")
-        numbers['bc'] = dict(success=v, baselines=bases)
+        numbers['sac'] = dict(success=pv['success'], ci=pv['ci'], steps=steps, verdict=pv['verdict'],
+                              baselines={b: float(np.mean([r['success_rate'] for r in sel if r['condition'] == b])) for b in bases})
+    ev_rows = [r for r in rows.get('evaluate', []) if r['task'] == task]
+    conds = {r['condition'] for r in ev_rows}
+    if (m := _main(conds)) is not None:
+        pv = plan_verdict(ev_rows, m, [b for b in ('vjepa2-random', 'noise') if b in conds], task)
+        parts.append(f"Phase 1 (behaviour cloning), {task}: {m} succeeds in {pv['success']:.0%} of episodes ({_ci(pv['ci'])}, "
+                     f"{pv['n']}). Against the same bar: {_bar_text(pv)}.")
+        numbers['bc'] = dict(success=pv['success'], ci=pv['ci'], verdict=pv['verdict'])
         if 'sac' not in numbers:
-            met = met1
+            met = _met(pv['verdict'])
             parts.append(f"The plan states the bar for SAC within {budget:,} steps (phase 2), which has no results in this run yet.")
+    parts += control_sentences(ev_rows, task)
+    if ev_rows and not {'vjepa2', 'dinov2'} & conds and profile != 'smoke':
+        parts.append("The pretrained V-JEPA 2 and DINOv2 rows need a GPU and the downloaded weights (profiles `local`, "
+                     "`paper`); this run has none of them.")
     text = ' '.join(parts) or "No closed-loop evaluation of V-JEPA 2 on reacher-easy in this run yet."
     label = SYNTHETIC_LABEL if synthetic else SMOKE_LABEL if profile == 'smoke' else ''
     return dict(met=met, numbers=numbers, text=label + text)

@@ -57,7 +57,12 @@ class SACConfig(Settings):
     gpu: str = 'H100'              # Modal GPU type
     overlap: bool = True           # the workers step the next batch while the agent learns (updates see the transitions before it)
     compile: bool = False          # torch.compile the critic's and the actor's losses (slower on CPU, measured; see the agent)
-    not_key = ('conditions', 'seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every')
+    condition_seeds: dict|None = None  # {condition: seeds} for conditions that run other seeds than `seeds` (others ignored)
+    not_key = ('conditions', 'seeds', 'condition_seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every')
+
+    def seeds_of(self, condition:str) -> list[int]:
+        "The seeds `condition` runs: its own in `condition_seeds`, else `seeds`."
+        return list((self.condition_seeds or {}).get(condition, self.seeds))
 
     def __post_init__(self):
         check_conditions(self.conditions, SAC_CONDITIONS, 'SAC condition')
@@ -524,14 +529,16 @@ def random_floor(task:str, cfg:SACConfig, stage:Path, progress:bool=False) -> di
     return dict(task=task, condition='random', seed='all', step=None, success_rate=float(np.mean(r['success'])),
                 mean_return=float(np.mean(r['returns'])), episode_len=cfg.episode_len)
 
-def train_conditions(task:str, cfg:SACConfig, stage, device=None, progress:bool=True, log=print, force:bool=False) -> list[dict]:
-    "Train every (condition, seed) of `cfg` on `task` into `stage`; returns the curves' records and the random floor."
-    stage, rows = Path(stage), []
+def train_conditions(task:str, cfg:SACConfig, stage, device=None, progress:bool=True, log=print, force:bool=False,
+                     models:dict|None=None) -> list[dict]:
+    """Train every (condition, seed) of `cfg` on `task` into `stage`; returns the curves' records and the random floor.
+    `models`: {condition: model folder} for the pretrain stage's conditions (`pretrain.models_for`)."""
+    stage, rows, models = Path(stage), [], models or {}
     for c in cfg.conditions:
-        for s in cfg.seeds:
+        for s in cfg.seeds_of(c):
             run = stage/safe_name(c)/f'seed{s}'
             state = 'new' if force else 'reused' if (run/'curve.json').exists() else 'resumed' if (run/'checkpoint.pt').exists() else 'new'
             log(f"sac {task} {c} seed {s}: {state} run in {run}")
-            rows += train_sac(task, sac_encoder(c, device=device), condition_config(cfg, c, s), device=device, progress=progress,
-                              run_dir=run, force=force)
+            rows += train_sac(task, sac_encoder(c, device=device, model=models.get(c)), condition_config(cfg, c, s), device=device,
+                              progress=progress, run_dir=run, force=force)
     return rows + [random_floor(task, cfg, stage)]

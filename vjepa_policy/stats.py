@@ -8,9 +8,9 @@ import numpy as np
 from scipy import stats as st
 
 # %% auto #0
-__all__ = ['crossed_variance', 'mean_interval', 'paired_difference', 'verdict', 'combine', 'plan_bar', 'simulate_tables',
-           'population_mean', 'coverage', 'iqm', 'stratified_bootstrap', 'performance_profile', 'normalise_scores',
-           'task_mean_interval', 'across_task_coverage']
+__all__ = ['crossed_variance', 'mean_interval', 'paired_difference', 'seed_interval', 'paired_seeds', 'verdict', 'combine',
+           'plan_bar', 'simulate_tables', 'population_mean', 'coverage', 'iqm', 'stratified_bootstrap',
+           'performance_profile', 'normalise_scores', 'task_mean_interval', 'across_task_coverage']
 
 # %% ../nbs/05_stats.ipynb #294e2d75
 def _table(x) -> np.ndarray:
@@ -66,9 +66,38 @@ def paired_difference(a, b, level:float=0.95, scale_b:float=1.0) -> dict:
     return dict(difference=r['mean'], ci=r['ci'], p=p, df=r['df'], seeds=r['seeds'], episodes=r['episodes'], n=r['n'],
                 mean_a=float(_table(a)[:r['seeds']].mean()), mean_b=float(_table(b).mean()))
 
+# %% ../nbs/05_stats.ipynb #646d822f
+def seed_interval(values, level:float=0.95, bounds=(None, None)) -> dict:
+    "Mean of one value per seed (each over that seed's own episodes) with the t-interval over seeds; no interval for one seed."
+    x = np.asarray(values, float).ravel()
+    if x.size == 0 or not np.isfinite(x).all(): raise ValueError(f"Expected finite per-seed values, got {values!r}.")
+    S, m = len(x), float(x.mean())
+    if S < 2: return dict(mean=m, ci=None, level=level, df=0.0, se=float('nan'), seeds=1, n="1 seed (no interval)")
+    se = float(x.std(ddof=1) / np.sqrt(S))
+    if se < 1e-12:  # every seed the same (e.g. all at 100% on a few episodes): no spread to build an interval on
+        return dict(mean=m, ci=None, level=level, df=float(S - 1), se=0.0, seeds=S, n=f"{S} seeds (all equal: no interval)")
+    half = float(st.t.ppf(0.5 + level / 2, S - 1) * se)
+    lo, hi = m - half, m + half
+    if bounds[0] is not None: lo = max(lo, bounds[0])
+    if bounds[1] is not None: hi = min(hi, bounds[1])
+    return dict(mean=m, ci=[lo, hi], level=level, df=float(S - 1), se=se, seeds=S, n=f"{S} seeds")
+
+def paired_seeds(a, b, level:float=0.95, scale_b:float=1.0) -> dict:
+    "a - scale_b * b, one value per seed, paired seed by seed (same episodes): mean, t-interval, two-sided p."
+    a, b = np.asarray(a, float).ravel(), np.asarray(b, float).ravel()
+    # a fixed policy (one run) against every seed: its own sampling error is not counted (the interval is conditional on it)
+    if b.size == 1: b = np.repeat(b, a.size)
+    if a.size == 1: a = np.repeat(a, b.size)
+    if a.size != b.size: raise ValueError(f"Paired by seed: {a.size} vs {b.size} seeds.")
+    r = seed_interval(a - scale_b * b, level)
+    p = float(2 * st.t.sf(abs(r['mean'] / r['se']), r['df'])) if r['ci'] is not None else float('nan')
+    return dict(difference=r['mean'], ci=r['ci'], p=p, df=r['df'], seeds=r['seeds'], n=r['n'],
+                mean_a=float(a.mean()), mean_b=float(b.mean()))
+
 # %% ../nbs/05_stats.ipynb #ddada112
 def verdict(ci, bar:float) -> str:
-    "'met' if the interval's lower end >= bar, 'not met' if its upper end < bar, else 'undecided'."
+    "'met' if the interval's lower end >= bar, 'not met' if its upper end < bar, else 'undecided' (also with no interval)."
+    if ci is None: return 'undecided'
     lo, hi = ci
     return 'met' if lo >= bar else 'not met' if hi < bar else 'undecided'
 
@@ -77,21 +106,24 @@ def combine(verdicts) -> str:
     v = list(verdicts)
     return 'not met' if 'not met' in v else 'met' if v and all(x == 'met' for x in v) else 'undecided'
 
-def plan_bar(a, baselines:dict, success:float=0.6, ratio:float=2.0, level:float=0.95) -> dict:
-    "The plan's bar for success table `a` against {name: table} random-embedding baselines, part by part."
-    m = mean_interval(a, level, bounds=(0, 1))
+def plan_bar(a, baselines:dict, success:float=0.6, ratio:float=2.0, level:float=0.95, design:str='crossed') -> dict:
+    "The plan's bar for success `a` against {name: b} random-embedding baselines, part by part."
+    if design not in ('crossed', 'seeds'): raise ValueError(f"design must be 'crossed' (seeds x shared episodes) or 'seeds', got {design!r}.")
+    one, pair = (mean_interval, paired_difference) if design == 'crossed' else (seed_interval, paired_seeds)
+    m = one(a, level, bounds=(0, 1))
     parts = {f'success >= {success:.0%}': dict(estimate=m['mean'], ci=m['ci'], verdict=verdict(m['ci'], success))}
     for name, b in baselines.items():
-        d = paired_difference(a, b, level, scale_b=ratio)
+        d = pair(a, b, level, scale_b=ratio)
         parts[f'>= {ratio:g}x {name}'] = dict(estimate=d['difference'], ci=d['ci'], p=d['p'], verdict=verdict(d['ci'], 0.0))
     return dict(verdict=combine(p['verdict'] for p in parts.values()), parts=parts, n=m['n'])
 
 # %% ../nbs/05_stats.ipynb #bdfe47e4
 def simulate_tables(rng, S:int, E:int, p:float, seed_sd:float, episode_sd:float, reps:int, shared=None):
-    "`reps` Bernoulli (S, E) tables: logit(p) + seed skill + episode difficulty (optionally a given episode draw)."
+    """`reps` Bernoulli (S, E) tables: logit(p) + seed skill + episode difficulty (shared by the seeds; `shared=True`:
+    each seed's own episodes; or a given draw)."""
     logit = np.log(p / (1 - p))
     a = rng.normal(0, seed_sd, (reps, S, 1))
-    b = rng.normal(0, episode_sd, (reps, 1, E)) if shared is None else shared
+    b = rng.normal(0, episode_sd, (reps, 1 if shared is None else S, E)) if shared is None or shared is True else shared
     return (rng.random((reps, S, E)) < 1 / (1 + np.exp(-(logit + a + b)))).astype(float), b
 
 def population_mean(p:float, seed_sd:float, episode_sd:float, n:int=4_000_000, seed:int=0) -> float:
@@ -100,17 +132,21 @@ def population_mean(p:float, seed_sd:float, episode_sd:float, n:int=4_000_000, s
     return float(np.mean(1 / (1 + np.exp(-z))))
 
 def coverage(S:int, E:int=100, p:float=0.5, seed_sd:float=0.7, episode_sd:float=1.0, reps:int=2000, seed:int=0,
-             paired:bool=False) -> float:
+             paired:bool=False, design:str='crossed') -> float:
     "Share of `reps` simulated 95% intervals that cover the truth (a difference of two conditions when `paired`)."
     rng = np.random.default_rng(seed)
-    xa, b = simulate_tables(rng, S, E, p, seed_sd, episode_sd, reps)
+    nested = design == 'seeds'                                       # each seed its own episodes (SAC)
+    xa, b = simulate_tables(rng, S, E, p, seed_sd, episode_sd, reps, shared=True if nested else None)
+    one, pair = (lambda x: seed_interval(x.mean(1)), lambda x, y: paired_seeds(x.mean(1), y.mean(1))) if nested else \
+                (mean_interval, paired_difference)
+    covers = lambda ci, truth: ci is not None and ci[0] <= truth <= ci[1]       # no interval: counted as a miss
     if not paired:
         truth = population_mean(p, seed_sd, episode_sd)
-        return float(np.mean([lo <= truth <= hi for lo, hi in (mean_interval(x)['ci'] for x in xa)]))
+        return float(np.mean([covers(one(x)['ci'], truth) for x in xa]))
     q = min(0.95, p + 0.2)
     xb, _ = simulate_tables(rng, S, E, q, seed_sd, episode_sd, reps, shared=b)   # the same episodes' difficulty
     truth = population_mean(p, seed_sd, episode_sd) - population_mean(q, seed_sd, episode_sd)
-    return float(np.mean([lo <= truth <= hi for lo, hi in (paired_difference(x, y)['ci'] for x, y in zip(xa, xb))]))
+    return float(np.mean([covers(pair(x, y)['ci'], truth) for x, y in zip(xa, xb)]))
 
 # %% ../nbs/05_stats.ipynb #d831ccb6
 def iqm(scores) -> float:
