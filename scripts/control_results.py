@@ -61,8 +61,9 @@ def main():
     ev_dir = run/task/'evaluate'
     success = {c: episode_success(ev_dir, c, seeds) for c in conds}
     per_seed = {c: {str(r['seed']): r['success_rate'] for r in ev if r['condition'] == c and r['seed'] != 'all'} for c in conds}
-    pooled = {c: (lambda m: dict(success_rate=m['mean'], ci95=m['ci'], n=m['n']))(S.mean_interval(success[c], bounds=(0, 1)))
-              for c in conds}
+    pooled = {}
+    for c in conds:
+        m = S.mean_interval(success[c], bounds=(0, 1)); pooled[c] = dict(success_rate=m['mean'], ci95=m['ci'], n=m['n'])
     bounds = {r['condition']: r['success_rate'] for r in ev if r['condition'] == 'expert:jacobian'}
     comparisons = []
     for x, b in [(A, b) for b in BASELINES] + [(TWIN, 'noise'), ('noise', 'random')]:
@@ -70,7 +71,9 @@ def main():
         comparisons.append(dict(a=x, b=b, n=d['n'], mean_a=d['mean_a'], mean_b=d['mean_b'], difference=d['difference'],
                                 ci95=d['ci'], p=d['p'], ratio=d['mean_a'] / d['mean_b'] if d['mean_b'] > 0 else None))
     bar = S.plan_bar(success[A], {TWIN: success[TWIN]})
-    part = lambda k: (lambda p: dict(measured=p['estimate'], ci95=p['ci'], verdict=p['verdict'], met=p['verdict'] == 'met'))(bar['parts'][k])
+    def part(k):
+        p = bar['parts'][k]
+        return dict(measured=p['estimate'], ci95=p['ci'], verdict=p['verdict'], met=p['verdict'] == 'met')
     targets = {
         'probe R2 finger_xy >= 0.8': dict(measured=probe.get((A, 'finger_xy')), met=bool(probe.get((A, 'finger_xy'), 0) >= 0.8)),
         'probe R2 target_xy >= 0.8': dict(measured=probe.get((A, 'target_xy')), met=bool(probe.get((A, 'target_xy'), 0) >= 0.8)),

@@ -328,26 +328,26 @@ def paired_difference(rows:list[dict], a:str, b:str, field:str='success_rate', t
                 difference=d['difference'], ci95=d['ci'], p=d['p'], ratio=ma / mb if mb > 0 else None)
 
 def plan_verdict(rows:list[dict], a:str, baselines, task:str|None=None, success:float=0.6, ratio:float=2.0) -> dict|None:
-    "The plan's bar for condition `a` (its seeds' records), three-way (`stats.verdict`): success and each `ratio`x baseline."
+    """The plan's bar for condition `a` from its seeds' records (`stats.plan_bar`, three-way): per-episode tables when they
+    have them, else one value per seed; a baseline not paired with every seed of `a` in the same design leaves its part undecided."""
     ra = _per_seed(rows, a, task)
     if not ra: return None
-    recs = [ra[s] for s in sorted(ra, key=str)]
-    one = S.mean_interval([r['episode_success'] for r in recs], bounds=(0, 1)) if all('episode_success' in r for r in recs) \
-          else S.seed_interval([r['success_rate'] for r in recs], bounds=(0, 1))
-    parts = {f'success >= {success:.0%}': dict(estimate=one['mean'], ci=one['ci'], verdict=S.verdict(one['ci'], success))}
-    for b in baselines:        # a baseline without paired records leaves its part undecided, never met
-        d = paired_difference(rows, a, b, task=task, scale_b=ratio)
-        parts[f'>= {ratio:g}x {b}'] = dict(estimate=float('nan'), ci=None, p=float('nan'), verdict='undecided') if d is None else \
-            dict(estimate=d['difference'], ci=d['ci95'], p=d['p'], verdict=S.verdict(d['ci95'], 0.0))
-    if not baselines: parts[f'>= {ratio:g}x a random-embedding baseline'] = dict(estimate=float('nan'), ci=None, verdict='undecided')
-    return dict(verdict=S.combine(p['verdict'] for p in parts.values()), parts=parts, n=one['n'], success=one['mean'],
-                ci=one['ci'], baselines=list(baselines))
+    seeds = sorted(ra, key=str)
+    design = 'crossed' if all('episode_success' in ra[s] for s in seeds) else 'seeds'
+    pick = lambda rs: [r['episode_success'] if design == 'crossed' else r['success_rate'] for r in rs]
+    bases = {}
+    for b in baselines:
+        got = paired_values(rows, a, b, 'success_rate', task)
+        bases[b] = got[1] if got and got[2] == design and len(got[0]) == len(seeds) else None
+    return dict(S.plan_bar(pick(ra[s] for s in seeds), bases, success, ratio, design=design), baselines=list(baselines))
 
-def _p(p:float) -> str:
-    return 'p n/a' if p is None or np.isnan(p) else f"p = {p:.2g}"
+def _pval(p:float) -> str:
+    return 'n/a' if p is None or np.isnan(p) else f"{p:.2g}"
 
-def _ci(ci, fmt:str='.0%') -> str:
-    return 'no interval: 1 seed' if ci is None else f"95% CI {ci[0]:{fmt}} to {ci[1]:{fmt}}"
+def _p(p:float) -> str: return f"p = {_pval(p)}"
+
+def _ci(ci, fmt:str='.0%') -> str:     # no interval: one seed, or seeds that all agree (the record's n says which)
+    return 'no interval' if ci is None else f"95% CI {ci[0]:{fmt}} to {ci[1]:{fmt}}"
 
 CONTROL_BASELINES = {'vjepa2-small-jepa': ('vjepa2-small-random', 'noise', 'state', 'random'),
                      'vjepa2-ft': ('vjepa2', 'vjepa2-random', 'noise', 'state', 'random')}
@@ -362,9 +362,9 @@ def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small
     for b in baselines or CONTROL_BASELINES.get(a, ('noise', 'state', 'random')):
         p = paired_difference(ev_rows, a, b)
         if p is None: continue
-        ci = '(no interval: 1 seed)' if p['ci95'] is None else f"({p['ci95'][0]:+.3f} to {p['ci95'][1]:+.3f})"
+        ci = '(no interval)' if p['ci95'] is None else f"({p['ci95'][0]:+.3f} to {p['ci95'][1]:+.3f})"
         out.append({'baseline': b, 'n': p['n'], f'{a} success': round(p['mean_a'], 3), 'baseline success': round(p['mean_b'], 3),
-                    'difference (95% CI)': f"{p['difference']:+.3f} {ci}", 'p': 'n/a' if np.isnan(p['p']) else f"{p['p']:.2g}",
+                    'difference (95% CI)': f"{p['difference']:+.3f} {ci}", 'p': _pval(p['p']),
                     'ratio': None if p['ratio'] is None else round(p['ratio'], 2)})
     df = pd.DataFrame(out)
     r2 = {(r['condition'], r['target']): r['r2'] for r in probe_rows}

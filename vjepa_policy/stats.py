@@ -107,15 +107,17 @@ def combine(verdicts) -> str:
     return 'not met' if 'not met' in v else 'met' if v and all(x == 'met' for x in v) else 'undecided'
 
 def plan_bar(a, baselines:dict, success:float=0.6, ratio:float=2.0, level:float=0.95, design:str='crossed') -> dict:
-    "The plan's bar for success `a` against {name: b} random-embedding baselines, part by part."
+    "The plan's bar for success `a` against {name: b or None (unpaired)} random-embedding baselines, part by part."
     if design not in ('crossed', 'seeds'): raise ValueError(f"design must be 'crossed' (seeds x shared episodes) or 'seeds', got {design!r}.")
     one, pair = (mean_interval, paired_difference) if design == 'crossed' else (seed_interval, paired_seeds)
     m = one(a, level, bounds=(0, 1))
     parts = {f'success >= {success:.0%}': dict(estimate=m['mean'], ci=m['ci'], verdict=verdict(m['ci'], success))}
-    for name, b in baselines.items():
-        d = pair(a, b, level, scale_b=ratio)
-        parts[f'>= {ratio:g}x {name}'] = dict(estimate=d['difference'], ci=d['ci'], p=d['p'], verdict=verdict(d['ci'], 0.0))
-    return dict(verdict=combine(p['verdict'] for p in parts.values()), parts=parts, n=m['n'])
+    missing = dict(estimate=float('nan'), ci=None, p=float('nan'), verdict='undecided')
+    for name, b in (baselines or {'a random-embedding baseline': None}).items():
+        d = None if b is None else pair(a, b, level, scale_b=ratio)
+        parts[f'>= {ratio:g}x {name}'] = dict(missing) if d is None else \
+            dict(estimate=d['difference'], ci=d['ci'], p=d['p'], verdict=verdict(d['ci'], 0.0))
+    return dict(verdict=combine(p['verdict'] for p in parts.values()), parts=parts, n=m['n'], success=m['mean'], ci=m['ci'])
 
 # %% ../nbs/05_stats.ipynb #bdfe47e4
 def simulate_tables(rng, S:int, E:int, p:float, seed_sd:float, episode_sd:float, reps:int, shared=None):
@@ -123,7 +125,8 @@ def simulate_tables(rng, S:int, E:int, p:float, seed_sd:float, episode_sd:float,
     each seed's own episodes; or a given draw)."""
     logit = np.log(p / (1 - p))
     a = rng.normal(0, seed_sd, (reps, S, 1))
-    b = rng.normal(0, episode_sd, (reps, 1 if shared is None else S, E)) if shared is None or shared is True else shared
+    if shared is None or shared is True: b = rng.normal(0, episode_sd, (reps, S if shared is True else 1, E))
+    else: b = shared
     return (rng.random((reps, S, E)) < 1 / (1 + np.exp(-(logit + a + b)))).astype(float), b
 
 def population_mean(p:float, seed_sd:float, episode_sd:float, n:int=4_000_000, seed:int=0) -> float:
