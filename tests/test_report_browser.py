@@ -30,8 +30,11 @@ def test_smoke_run_manifest_and_site(smoke_run):
     stages, tasks = ('expert', 'demos', 'pretrain', 'encode', 'probe', 'bc', 'evaluate', 'sac'), ('reacher-easy', 'ball_in_cup-catch')
     assert [(x['stage'], x['task']) for x in man['records']] == [(s, t) for s in stages for t in tasks] + [('report', None)]
     assert man['site']['renderer'] in ('quarto', 'fallback')
+    skipped = {(x['stage'], x['task']) for x in man['records'] if x['status'] == 'skipped'}
+    assert skipped == {('pretrain', 'ball_in_cup-catch')}           # none of the cup's conditions needs a trained encoder
     for stage in stages:
-        for task in tasks: assert (smoke_run/task/stage/'metrics.json').exists(), (task, stage)
+        for task in tasks:
+            assert (smoke_run/task/stage/'metrics.json').exists() == ((stage, task) not in skipped), (task, stage)
     assert (smoke_run/'reacher-easy'/'pretrain'/'model'/'config.json').exists()     # the trained small encoder, saved
     for cond in ('vjepa2-small-jepa', 'vjepa2-small-random'):                         # ... and used downstream, with its twin
         assert (smoke_run/'reacher-easy'/'encode'/f'{cond}.zarr').exists(), cond
@@ -92,3 +95,32 @@ def test_quarto_render(smoke_run):
     r = render_site(smoke_run)
     assert r['renderer'] == 'quarto' and (smoke_run/'site'/'index.html').exists()
     assert 'Success rate (95% CI)' in (smoke_run/'site'/'index.html').read_text()
+
+
+def test_publish_run_copies_results_and_shrinks_gifs(root, smoke_run, tmp_path):
+    "scripts/publish_run.py on the smoke run: metrics, rollouts, curves, figures and the site, GIFs under the size asked."
+    out = tmp_path/'published'
+    r = subprocess.run([str(root/'.venv'/'bin'/'python'), str(root/'scripts'/'publish_run.py'), str(smoke_run), str(out),
+                        '--gif-kb', '60'], capture_output=True, text=True, cwd=root, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    s = json.loads((out/'published.json').read_text())
+    assert (out/'manifest.json').exists() and (out/'site'/'index.html').exists()
+    assert (out/'runs'/'reacher-easy'/'evaluate'/'metrics.json').exists()
+    assert list((out/'runs'/'reacher-easy'/'evaluate'/'rollouts').glob('state-seed0.json'))
+    assert list((out/'runs'/'reacher-easy'/'sac').glob('*/seed0/curve.json'))
+    probes = [f for f in s['figures'] if f.startswith('fig-probes')]          # one per task with probes
+    assert len(probes) == 2 and all((out/'figures'/f).stat().st_size > 1000 for f in probes), s['figures']
+    gifs = sorted((out/'site'/'videos').glob('*.gif'))
+    assert gifs and {g.name for g in gifs} == {g.name for g in (smoke_run/'site'/'videos').glob('*.gif')}
+    from PIL import Image
+    for g, info in zip(gifs, sorted(s['gifs'], key=lambda x: x['gif'])):
+        kb, width = float(info['kb'].split(' -> ')[1]), int(info['width'].split(' -> ')[1])
+        assert kb <= 60 or width < 2 * 192, info                 # fits, or could not be halved again
+        im = Image.open(g); assert im.format == 'GIF' and 1 < im.n_frames <= 80, (g, im.n_frames)
+    rows = {(w['stage'], w['task']): w for w in s['wall_times']}
+    assert ('pretrain', 'ball_in_cup-catch') not in rows                      # skipped: no stage folder
+    assert rows['sac', 'reacher-easy']['item_s'] > 0 and rows['sac', 'reacher-easy']['untimed'] == 0
+    assert rows['evaluate', 'reacher-easy']['items'] > 0 and s['item_hours'] > 0
+    again = subprocess.run([str(root/'.venv'/'bin'/'python'), str(root/'scripts'/'publish_run.py'), str(smoke_run),
+                            str(tmp_path)], capture_output=True, text=True, cwd=root, timeout=600)
+    assert again.returncode != 0 and 'was not made by this script' in again.stderr       # an unrelated folder is kept

@@ -13,7 +13,7 @@ from .core import (PROFILES, STAGE_SETTINGS, SettingsError, OutputError, get_pro
 # %% auto #0
 __all__ = ['STAGES', 'STAGE_NAMES', 'SKIP_FLAGS', 'SHORTHANDS', 'Stage', 'select_stages', 'stage_dir', 'notebook_parameters',
            'stage_parameters', 'resolve_settings', 'upstream_for', 'runnable_copy', 'StageError', 'run_stage',
-           'run_pipeline', 'cli_overrides', 'main']
+           'run_pipeline', 'cli_overrides', 'main', 'stage_needed']
 
 # %% ../nbs/99_pipeline.ipynb #4cf42442
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
     for s in STAGES:
         for t in (tasks if s.per_task else [None]):
             m = stage_dir(run_dir, s, t)/'.stage.json'
-            if m.exists(): keys[s.name, t] = read_json(m)['key']
+            if m.exists() and stage_needed(s.name, resolved, t): keys[s.name, t] = read_json(m)['key']   # not a stale one
     t_all, tested = time.perf_counter(), set()       # tested: stages whose notebook tests ran in this invocation
     log(f"vjepa-policy: profile {profile} ({prof['label']}), tasks {', '.join(tasks)}, run dir {run_dir}")
     try:
@@ -212,6 +212,10 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
                 key = fingerprint(dict(settings=asdict(resolved[s.name, t]), task=t, upstream=ups, notebook=s.notebook))
                 force_this = force or s.name == 'report'          # the report always reflects the current metrics
                 log(f"[{i}/{len(chosen)}] {s.name}" + (f" {t}" if t else '') + f"  (elapsed {time.perf_counter() - t_all:.0f} s)")
+                if not stage_needed(s.name, resolved, t):
+                    log(f"  {s.name} [{t}]: skipped (no condition of this task needs it)")
+                    man['records'].append(dict(stage=s.name, task=t, status='skipped', key=None, seconds=0.0))
+                    write_json(old, man); continue
                 rec = run_stage(s, run_dir, t, params, key, nbs, force_this, log, tests=s.name not in tested)
                 if rec['status'] == 'ran': tested.add(s.name)       # its notebook's tests have run in this invocation
                 keys[s.name, t] = key
@@ -276,3 +280,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("vjepa-policy: interrupted; finished stages are kept and will be reused.", file=sys.stderr); return 130
     return 0
+
+# %% ../nbs/99_pipeline.ipynb #dd12dfde
+def stage_needed(stage:str, resolved:dict, task:str|None) -> bool:
+    "Whether `stage` has work for `task` (`resolved`: `resolve_settings`); only the pretrain stage can have none."
+    if stage != 'pretrain': return True
+    from vjepa_policy.encoders import PRETRAIN_CONDITIONS
+    return any(c in PRETRAIN_CONDITIONS for s in ('encode', 'sac') for c in resolved[s, task].conditions)
