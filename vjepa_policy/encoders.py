@@ -17,15 +17,15 @@ warnings.filterwarnings('ignore', message='IProgress not found')
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'HF_PREFIX', 'HF_OPTIONS', 'DTYPES',
-           'PROCESSOR_KEYS', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS', 'CONDITIONS', 'pick_device',
-           'default_dtype', 'resize_frames', 'normalise', 'preprocess', 'WeightsNotFoundError', 'quiet_transformers',
-           'load_pretrained', 'weights_revision', 'tiny_vjepa2_config', 'tiny_dinov2_config', 'save_tiny_models',
-           'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder', 'DINOV2_LARGE', 'FrameFusionEncoder',
-           'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition', 'processor_settings',
-           'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config', 'resample_window',
-           'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs', 'save_tiny_hf_models',
-           'small_dinov2_config', 'small_vjepa2_config', 'check_conditions', 'make_encoder', 'vit_flops',
-           'vjepa2_clip_flops', 'dinov2_frame_flops']
+           'PROCESSOR_KEYS', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS', 'CONDITIONS', 'VIDEO_CONDITIONS',
+           'BUILTIN_OPTIONS', 'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess',
+           'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained', 'weights_revision', 'tiny_vjepa2_config',
+           'tiny_dinov2_config', 'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder',
+           'DINOV2_LARGE', 'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition',
+           'processor_settings', 'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config',
+           'resample_window', 'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs',
+           'save_tiny_hf_models', 'small_dinov2_config', 'small_vjepa2_config', 'split_condition', 'base_condition',
+           'needs_pretrain', 'check_conditions', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops', 'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -690,9 +690,37 @@ def small_vjepa2_config(crop_size:int=64, patch_size:int=8, tubelet_size:int=2, 
                         pred_hidden_size=pred_hidden_size, pred_num_hidden_layers=pred_layers,
                         pred_num_attention_heads=pred_heads, pred_num_mask_tokens=2)
 
+VIDEO_CONDITIONS = ('vjepa2', 'vjepa2-random', 'vjepa2-tiny-random', 'vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft')
+BUILTIN_OPTIONS = {'pooling': POOLINGS}     # options of the built-in V-JEPA 2 conditions: `vjepa2-small-jepa:pooling=grid2`
+
+def split_condition(condition:str) -> tuple[str, dict]:
+    "A built-in condition's name and options, `NAME:key=value,...` -> (NAME, {key: value}); an `hf:` name is returned whole."
+    if condition.startswith(HF_PREFIX): return condition, {}
+    base, sep, tail = condition.partition(':')
+    if not sep: return condition, {}
+    opts = {}
+    for p in tail.split(','):
+        k, eq, v = (s.strip() for s in p.partition('='))
+        if not eq or k not in BUILTIN_OPTIONS:
+            raise ValueError(f"Bad option {p!r} in condition {condition!r}: write NAME:key=value with key one of {', '.join(BUILTIN_OPTIONS)}.")
+        if v not in BUILTIN_OPTIONS[k]:
+            raise ValueError(f"Option {k}={v!r} in {condition!r}: choose one of {', '.join(BUILTIN_OPTIONS[k])}.")
+        opts[k] = v
+    if base not in VIDEO_CONDITIONS:
+        raise ValueError(f"Condition {condition!r}: only the V-JEPA 2 conditions ({', '.join(VIDEO_CONDITIONS)}) take options.")
+    return base, opts
+
+def base_condition(condition:str) -> str:
+    "The built-in condition a name with options stands for (`vjepa2-small-jepa:pooling=grid2` -> `vjepa2-small-jepa`)."
+    return split_condition(condition)[0]
+
+def needs_pretrain(condition:str) -> bool:
+    "Whether `condition`'s model comes from the pretrain stage (the small pair, the fine-tuned model; with any options)."
+    return base_condition(condition) in PRETRAIN_CONDITIONS
+
 def check_conditions(conditions, known=CONDITIONS, what:str='condition'):
     "Refuse unknown condition names; an `hf:` condition's options are checked here, its model when it is loaded."
-    bad = [c for c in conditions if not (isinstance(c, str) and c.startswith(HF_PREFIX)) and c not in known]
+    bad = [c for c in conditions if not (isinstance(c, str) and c.startswith(HF_PREFIX)) and base_condition(c) not in known]
     if bad: raise ValueError(f"Unknown {what}(s) {bad}: choose from {', '.join(known)}, or hf:<hub id or local folder>.")
     for c in conditions:
         if c.startswith(HF_PREFIX): parse_hf_condition(c)
@@ -702,6 +730,11 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
     if name.startswith(HF_PREFIX):         # `model`: where the weights are read, when not where the condition says
         m, opts = parse_hf_condition(name)
         return hf_encoder(m, device=device, name=name, weights=model, **{**opts, **kw})
+    base, opts = split_condition(name)
+    if opts:                               # the same encoder read out another way: its name keeps the options
+        enc = make_encoder(base, device=device, model=model, tiny_root=tiny_root, **{**opts, **kw})
+        enc.name = name
+        return enc
     if name in TRAINED_CONDITIONS:
         if model is None:
             raise ValueError(f"Condition {name!r} is the encoder the pretrain stage trains: run that stage first "

@@ -13,7 +13,7 @@ from .core import (Settings, OutputError, episode_seed, open_or_refuse, describe
                                read_json, write_json, json_roundtrip)
 from .envs import VectorEnv, FrameWindow
 from .demos import DemoDataset, EXPERTS, EXPERT_DOMAINS, LEARNED, get_expert
-from .encoders import Encoder, make_encoder, PRETRAIN_CONDITIONS
+from .encoders import Encoder, make_encoder, needs_pretrain
 from .stats import mean_interval
 
 # %% auto #0
@@ -156,7 +156,7 @@ class EvalConfig(Settings):
 
 def _trained_model(ck:dict) -> str|None:
     "The model folder a pretrain-stage condition's embeddings were made with (recorded in the policy's spec)."
-    if ck['condition'] not in PRETRAIN_CONDITIONS: return None
+    if not needs_pretrain(ck['condition']): return None
     m = ck['spec']['encoder'].get('model')
     return None if m in (None, 'None') else m
 

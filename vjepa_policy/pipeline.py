@@ -85,13 +85,13 @@ def upstream_for(stage:str, root, task:str='reacher-easy', conditions=None, prof
     from vjepa_policy.encode import encode_conditions
     from vjepa_policy.bc import train_policies
     from vjepa_policy.pretrain import pretrain, models_for
-    from vjepa_policy.encoders import PRETRAIN_CONDITIONS
+    from vjepa_policy.encoders import needs_pretrain
     from vjepa_policy.core import write_metrics
     need = {'pretrain': ['demos'], 'encode': ['demos'], 'probe': ['demos', 'encode'], 'bc': ['demos', 'encode'],
             'evaluate': ['demos', 'encode', 'bc']}.get(stage, [])
     root, cond = Path(root), dict(conditions=list(conditions)) if conditions else {}
     enc_cfg = stage_settings('encode', profile, cond, task=task)
-    if (stage == 'encode' or 'encode' in need) and any(c in PRETRAIN_CONDITIONS for c in enc_cfg.conditions):
+    if (stage == 'encode' or 'encode' in need) and any(needs_pretrain(c) for c in enc_cfg.conditions):
         need.insert(1, 'pretrain')        # the trained small encoder (and its twin's architecture) come from pretrain
     out = {s: root/s for s in need}
     data = out.get('demos', root/'demos')/'data.zarr'
@@ -285,5 +285,5 @@ def main(argv=None):
 def stage_needed(stage:str, resolved:dict, task:str|None) -> bool:
     "Whether `stage` has work for `task` (`resolved`: `resolve_settings`); only the pretrain stage can have none."
     if stage != 'pretrain': return True
-    from vjepa_policy.encoders import PRETRAIN_CONDITIONS
-    return any(c in PRETRAIN_CONDITIONS for s in ('encode', 'sac') for c in resolved[s, task].conditions)
+    from vjepa_policy.encoders import needs_pretrain
+    return any(needs_pretrain(c) for s in ('encode', 'sac') for c in resolved[s, task].conditions)

@@ -14,12 +14,12 @@ from . import stats as S
 
 # %% auto #0
 __all__ = ['NOTES', 'ORDER', 'PUBLISHED', 'EPISODE_FIELDS', 'CONTROL_BASELINES', 'SMOKE_LABEL', 'SYNTHETIC_LABEL', 'MAIN',
-           'CONTROLS', 'FALLBACK_NOTE', 'ReportConfig', 'collect', 'manifest', 'stage_times', 'styled', 'demos_table',
-           'encode_table', 'bc_table', 'probe_table', 'phase1_table', 'table_caption', 'at_budget', 'sac_summary',
-           'sac_table', 'published_anchors', 't_band', 'plot_curves', 'plot_success', 'plot_probes', 'plot_bc_loss',
-           'pretrain_table', 'plot_pretrain', 'paired_values', 'paired_difference', 'plan_verdict', 'control_table',
-           'control_sentences', 'headline', 'cost_table', 'page_notebook', 'quarto_config', 'render_site',
-           'expert_table', 'cross_task_table', 'plot_cross_task']
+           'CONTROLS', 'FALLBACK_NOTE', 'ReportConfig', 'collect', 'manifest', 'stage_times', 'note', 'styled',
+           'demos_table', 'encode_table', 'bc_table', 'probe_table', 'phase1_table', 'table_caption', 'at_budget',
+           'sac_summary', 'sac_table', 'published_anchors', 't_band', 'plot_curves', 'plot_success', 'plot_probes',
+           'plot_bc_loss', 'pretrain_table', 'plot_pretrain', 'paired_values', 'paired_difference', 'plan_verdict',
+           'control_table', 'control_sentences', 'headline', 'cost_table', 'page_notebook', 'quarto_config',
+           'render_site', 'expert_table', 'cross_task_table', 'plot_cross_task']
 
 # %% ../nbs/90_report.ipynb #192371c0
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +70,23 @@ ORDER = ['vjepa2', 'vjepa2-ft', 'vjepa2-tiny-random', 'vjepa2-random', 'vjepa2-s
          'dinov2', 'dinov2-tiny-random', 'dinov2-small-random', 'noise', 'state', 'pixels',
          'expert:jacobian', 'expert:sac', 'expert:p-controller', 'random']
 
-def _rank(condition:str) -> int: return ORDER.index(condition) if condition in ORDER else len(ORDER)
+def _base(condition:str) -> str:
+    "A built-in condition without its readout options (`vjepa2-small-jepa:pooling=grid2` -> `vjepa2-small-jepa`)."
+    return condition if condition.startswith(('hf:', 'expert:')) else condition.partition(':')[0]
+
+def _options(condition:str) -> str:
+    "A condition's options as written after its name (`:pooling=grid2`), or ''."
+    return condition[len(_base(condition)):]
+
+def _rank(condition:str) -> float:
+    "The condition's place in tables: `ORDER`, a readout variant just after its base condition, unknown ones last."
+    b = _base(condition)
+    return (ORDER.index(b) + (0.5 if b != condition else 0)) if b in ORDER else len(ORDER)
+
+def note(condition:str) -> str:
+    "What the condition is (`NOTES`), its readout named when it has options."
+    b, o = _base(condition), _options(condition)
+    return NOTES.get(b, '') + (f"; read out with {o[1:].replace(',', ', ')}" if o and b in NOTES else '')
 
 def _frame(rows:list[dict], cols:list[str], ints=()) -> pd.DataFrame:
     "`cols` of `rows` (those present and not empty everywhere), sorted by task and condition, `ints` as integers."
@@ -139,7 +155,7 @@ def phase1_table(rows:list[dict]) -> pd.DataFrame:
         out.append({'Task': r['task'], 'Condition': r['condition'],
                     'Success rate (95% CI)': f"{r['success_rate']:.0%} ({lo:.0%}-{hi:.0%})",
                     'Mean reward': round(r['mean_return'], 1),
-                    'Notes': f"{NOTES.get(r['condition'], '')} [{n}]"})
+                    'Notes': f"{note(r['condition'])} [{n}]"})
     return pd.DataFrame(out)
 
 def table_caption(rows:list[dict], profile:str) -> str:
@@ -359,7 +375,9 @@ def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small
         return pd.concat([control_table([r for r in ev_rows if r['task'] == t], [r for r in probe_rows if r.get('task') == t],
                                         a, baselines).assign(task=t) for t in tasks], ignore_index=True)
     out = []
-    for b in baselines or CONTROL_BASELINES.get(a, ('noise', 'state', 'random')):
+    o = _options(a)                    # a readout variant is compared with the same readout of the V-JEPA 2 baselines
+    for b in baselines or [x + o if x.startswith('vjepa2') else x
+                           for x in CONTROL_BASELINES.get(_base(a), ('noise', 'state', 'random'))]:
         p = paired_difference(ev_rows, a, b)
         if p is None: continue
         ci = '(no interval)' if p['ci95'] is None else f"({p['ci95'][0]:+.3f} to {p['ci95'][1]:+.3f})"
@@ -403,8 +421,10 @@ CONTROLS = (('positive control', 'vjepa2-small-jepa', 'vjepa2-small-random', 'th
 
 def control_sentences(ev_rows:list[dict], task:str='reacher-easy') -> list[str]:
     "The positive and negative controls of behaviour cloning on `task`, each a paired difference with its interval."
-    out = []
-    for name, a, b, what in CONTROLS:
+    out, conds = [], {r['condition'] for r in ev_rows if r['task'] == task}
+    variants = [(f"positive control, read out with {_options(c)[1:]}", c, 'vjepa2-small-random' + _options(c), CONTROLS[0][3])
+                for c in sorted(conds) if _base(c) == 'vjepa2-small-jepa' and c != 'vjepa2-small-jepa']
+    for name, a, b, what in CONTROLS[:1] + tuple(variants) + CONTROLS[1:]:
         if (d := paired_difference(ev_rows, a, b, task=task)) is None: continue
         ci = d['ci95']
         seen = ('no difference shown' + (' (the interval covers 0)' if ci else '') if ci is None or ci[0] <= 0 <= ci[1]
