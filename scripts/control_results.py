@@ -3,6 +3,9 @@
 
     .venv/bin/python scripts/control_results.py runs/control --out results/control/reacher-easy.json
 
+`--readout pooling=grid2` compares the pair read out another way (`vjepa2-small-jepa:pooling=grid2` against
+`vjepa2-small-random:pooling=grid2`), from a run whose encode and bc stages had those conditions.
+
 The run folder is made by the `cpu` profile (500 x 200 demonstrations at 256x256, 2000 V-JEPA steps, 5 BC seeds,
 100 evaluation episodes each):
 
@@ -27,8 +30,7 @@ from vjepa_policy.core import provenance, read_json, safe_name, write_json
 from vjepa_policy import stats as S
 from vjepa_policy.report import collect
 
-A, TWIN = 'vjepa2-small-jepa', 'vjepa2-small-random'
-BASELINES = (TWIN, 'noise', 'state', 'random')
+PAIR = ('vjepa2-small-jepa', 'vjepa2-small-random')
 
 
 def episode_success(ev_dir: Path, condition: str, seeds) -> np.ndarray:
@@ -44,7 +46,11 @@ def main():
     ap.add_argument('run_dir'); ap.add_argument('--task', default='reacher-easy')
     ap.add_argument('--out', default='results/control/reacher-easy.json')
     ap.add_argument('--note', default='', help='what the figures cannot say themselves (e.g. other jobs sharing the cores)')
+    ap.add_argument('--readout', default='', metavar='KEY=VALUE',
+                    help="the pair's readout option, e.g. pooling=grid2 (compares vjepa2-small-jepa:pooling=grid2 with its twin)")
     a = ap.parse_args()
+    A, TWIN = (c + (f':{a.readout}' if a.readout else '') for c in PAIR)
+    BASELINES = (TWIN, 'noise', 'state', 'random')
     run, task = Path(a.run_dir), a.task
     rows = collect(run)
     pick = lambda stage, **kw: [r for r in rows.get(stage, []) if r['task'] == task and all(r.get(k) == v for k, v in kw.items())]
@@ -81,7 +87,7 @@ def main():
         'BC success >= 2x the random-weight twin (measured: success - 2 x twin)': part(f'>= 2x {TWIN}'),
         'pretraining <= 45 min on 2 cores': dict(measured=pre['seconds'] / 60, met=bool(pre['seconds'] <= 45 * 60)),
     }
-    out = dict(task=task, run_dir=str(run), demos={k: demos.get(k) for k in ('episodes', 'episode_len', 'size', 'expert_success_rate')},
+    out = dict(task=task, run_dir=str(run), pair=[A, TWIN], readout=a.readout or 'pooling=mean', demos={k: demos.get(k) for k in ('episodes', 'episode_len', 'size', 'expert_success_rate')},
                pretrain=dict({k: pre[k] for k in ('steps', 'batch_size', 'seconds', 'clips_per_second', 'final_loss', 'val_loss',
                                                   'eff_rank', 'std_mean', 'std_min', 'params', 'device')},
                              eff_rank_first=curve[0]['eff_rank'] if curve else None, val_loss_first=curve[0]['val_loss'] if curve else None),
@@ -92,14 +98,15 @@ def main():
     print(f"pretrain: {pre['steps']} steps in {pre['seconds'] / 60:.1f} min ({pre['clips_per_second']:.1f} clips/s); "
           f"held-out loss {out['pretrain']['val_loss_first']:.3f} -> {pre['val_loss']:.3f}; eff. rank {pre['eff_rank']:.1f}")
     print('probe R2 ' + '; '.join(f"{c}: " + ', '.join(f"{t} {v:.2f}" for t, v in out['probe'][c].items()) for c in conds if out['probe'][c]))
-    print('success (100 episodes x seeds) ' + '; '.join(f"{c} {pooled[c]['success_rate']:.3f}" for c in conds) +
+    print(f"success ({pooled[A]['n']}) " + '; '.join(f"{c} {pooled[c]['success_rate']:.3f}" for c in conds) +
           '; ' + '; '.join(f"{k} {v:.2f}" for k, v in bounds.items()))
     for c in comparisons:
-        print(f"{c['a']} - {c['b']}: {c['difference']:+.3f} (95% CI {c['ci95'][0]:+.3f}..{c['ci95'][1]:+.3f}, p = {c['p']:.2g}, "
+        ci = 'no interval' if c['ci95'] is None else f"95% CI {c['ci95'][0]:+.3f}..{c['ci95'][1]:+.3f}"
+        print(f"{c['a']} - {c['b']}: {c['difference']:+.3f} ({ci}, p = {c['p']:.2g}, "
               f"{c['n']}); ratio " + (f"{c['ratio']:.2f}" if c['ratio'] else 'n/a'))
     for k, v in targets.items():
         print(f"target {k}: {v.get('verdict', 'met' if v['met'] else 'not met').upper()} ({v['measured']}"
-              + (f", 95% CI {v['ci95'][0]:+.3f}..{v['ci95'][1]:+.3f})" if 'ci95' in v else ')'))
+              + (f", 95% CI {v['ci95'][0]:+.3f}..{v['ci95'][1]:+.3f})" if v.get('ci95') else ')'))
     print(f"written: {a.out}")
 
 

@@ -720,7 +720,7 @@ def needs_pretrain(condition:str) -> bool:
 
 def check_conditions(conditions, known=CONDITIONS, what:str='condition'):
     "Refuse unknown condition names; an `hf:` condition's options are checked here, its model when it is loaded."
-    bad = [c for c in conditions if not (isinstance(c, str) and c.startswith(HF_PREFIX)) and base_condition(c) not in known]
+    bad = [c for c in conditions if not isinstance(c, str) or (not c.startswith(HF_PREFIX) and base_condition(c) not in known)]
     if bad: raise ValueError(f"Unknown {what}(s) {bad}: choose from {', '.join(known)}, or hf:<hub id or local folder>.")
     for c in conditions:
         if c.startswith(HF_PREFIX): parse_hf_condition(c)
@@ -732,7 +732,9 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
         return hf_encoder(m, device=device, name=name, weights=model, **{**opts, **kw})
     base, opts = split_condition(name)
     if opts:                               # the same encoder read out another way: its name keeps the options
-        enc = make_encoder(base, device=device, model=model, tiny_root=tiny_root, **{**opts, **kw})
+        clash = {k: kw[k] for k in opts if k in kw and kw[k] != opts[k]}
+        if clash: raise ValueError(f"Condition {name!r} names {opts}, the call asks {clash}: say it once.")
+        enc = make_encoder(base, device=device, model=model, tiny_root=tiny_root, **{**kw, **opts})
         enc.name = name
         return enc
     if name in TRAINED_CONDITIONS:

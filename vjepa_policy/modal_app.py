@@ -340,9 +340,9 @@ HF_SECRET_VAR = 'VJEPA_POLICY_HF_SECRET'
 
 def condition_model(condition:str, models:dict|None=None) -> str|None:
     "The weights `condition` loads: its entry in `models` (hub id or folder), else its hub default or the model an `hf:` condition names (None: none)."
-    from vjepa_policy.encoders import HF_PREFIX, parse_hf_condition
+    from vjepa_policy.encoders import HF_PREFIX, parse_hf_condition, base_condition
     hf = parse_hf_condition(condition)[0] if condition.startswith(HF_PREFIX) else None
-    return (models or {}).get(condition) or HUB_WEIGHTS.get(condition) or hf
+    return (models or {}).get(condition) or HUB_WEIGHTS.get(base_condition(condition)) or hf    # `vjepa2:pooling=grid2`: vjepa2's
 
 def weights_for(conditions, models:dict|None=None) -> list[str]:
     "The hub ids the GPU containers of `conditions` load (local folders excluded: they are uploaded)."

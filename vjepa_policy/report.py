@@ -464,7 +464,7 @@ def headline(rows:dict, profile:str, budget:int=500_000, synthetic:bool=False) -
             met = _met(pv['verdict'])
             parts.append(f"The plan states the bar for SAC within {budget:,} steps (phase 2), which has no results in this run yet.")
     parts += control_sentences(ev_rows, task)
-    if ev_rows and not {'vjepa2', 'dinov2'} & conds and profile != 'smoke':
+    if ev_rows and not {'vjepa2', 'dinov2'} & {_base(c) for c in conds} and profile != 'smoke':
         parts.append("The pretrained V-JEPA 2 and DINOv2 rows need a GPU and the downloaded weights (profiles `local`, "
                      "`paper`); this run has none of them.")
     text = ' '.join(parts) or "No closed-loop evaluation of V-JEPA 2 on reacher-easy in this run yet."
