@@ -43,7 +43,7 @@ nbtest: $(STAMP)
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/nbdev_test --n_workers 0 --timing
 
 pytest: $(STAMP)
-	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python -m pytest -q -rs tests
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python -m pytest -q -rs --durations=12 tests
 
 test: check-sync nbtest pytest
 

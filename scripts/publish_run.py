@@ -7,6 +7,17 @@ with its GIFs re-encoded smaller, and a table of wall time per stage.
 Nothing is recomputed: every figure in the output was written by the run. The GIFs keep their names (the site's
 pages link to them) and are re-encoded with fewer frames and, where needed, fewer pixels, until each fits
 `--gif-kb`. The output folder is replaced; a folder that this script did not make is refused.
+
+`--restore` goes the other way, so that a study can go on on a machine where its run folder is gone (`runs/` is
+not committed):
+
+    .venv/bin/python scripts/publish_run.py --restore results/cpu runs/control
+
+copies the publication's metrics, rollouts, SAC curves, executed stage notebooks and GIFs back into the run folder,
+never over a file that is already there. Stages keep no completion mark, so a stage selected again runs again; a SAC
+run whose `curve.json` came back is reused when its key (settings and encoder, the trained encoder's weights
+included) is unchanged, and refused otherwise. A later publication of the run keeps the earlier wall times of
+the stages that did not run again (marked `restored`).
 """
 import argparse, base64, json, math, re, shutil, sys
 from pathlib import Path
@@ -94,7 +105,36 @@ def wall_times(run: Path) -> list[dict]:
     return rows
 
 
-def publish(run: Path, out: Path, gif_kb: int, max_mb: float) -> dict:
+RESTORED = 'restored.json'
+
+
+def restore(published: Path, run: Path) -> dict:
+    """Copy a publication made by `publish` back into the run folder `run`: metrics, rollouts, SAC curves, executed
+    notebooks, GIFs (into their task's `evaluate/videos/`). A file already in `run` is kept. Writes `run/restored.json`
+    (where from, what was copied and kept, the publication's wall times) and returns it."""
+    if not (published/MARK).exists():
+        raise SystemExit(f"{published} has no {MARK}: it was not made by this script, so there is nothing to restore.")
+    src = published/'runs'
+    tasks = sorted((p.name for p in src.iterdir() if p.is_dir()), key=len, reverse=True) if src.exists() else []
+    pairs = [(p, run/p.relative_to(src)) for pat in ('*/*/metrics.json', '*/evaluate/rollouts/*.json', '*/sac/*/seed*/curve.json')
+             for p in sorted(src.glob(pat))]
+    pairs += [(p, run/'notebooks'/p.name) for p in sorted((published/'site'/'notebooks').glob('*.ipynb'))]
+    for g in sorted((published/'site'/'videos').glob('*.gif')):
+        task = next((t for t in tasks if g.name.startswith(t + '-')), None)
+        if task is None: raise SystemExit(f"{g.name} names none of the tasks {sorted(tasks)}: cannot tell where it goes.")
+        pairs.append((g, run/task/'evaluate'/'videos'/g.name))
+    copied, kept = [], []
+    for a, b in pairs:
+        if b.exists(): kept.append(str(b.relative_to(run))); continue
+        b.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(a, b); copied.append(str(b.relative_to(run)))
+    earlier = json.loads((published/MARK).read_text())
+    info = dict(source=str(published), copied=copied, kept=kept, wall_times=earlier.get('wall_times', []))
+    run.mkdir(parents=True, exist_ok=True)
+    (run/RESTORED).write_text(json.dumps(info, indent=1))
+    return info
+
+
+def publish(run: Path, out: Path, gif_kb: int, max_mb: float, note: str | None = None) -> dict:
     if not (run/'manifest.json').exists(): raise SystemExit(f"{run} has no manifest.json: is it a run folder?")
     if not (run/'site'/'index.html').exists(): raise SystemExit(f"{run} has no rendered site: run its report stage first.")
     if out.exists():
@@ -112,10 +152,17 @@ def publish(run: Path, out: Path, gif_kb: int, max_mb: float) -> dict:
     report = next(iter(sorted((run/'notebooks').glob('*90_report.ipynb'))), None)
     figs = report_figures(report, out/'figures') if report else []
     times = wall_times(run)
+    if (run/RESTORED).exists():       # stages that did not run again since a restore: their time from the publication
+        ran = {(r['stage'], r['task']) for r in times}
+        times += [dict(r, restored=True) for r in json.loads((run/RESTORED).read_text())['wall_times']
+                  if (r['stage'], r['task']) not in ran]
+        from vjepa_policy.pipeline import STAGES
+        order = [s.name for s in STAGES]
+        times.sort(key=lambda r: (order.index(r['stage']), r['task'] or ''))
     mb = sum(f.stat().st_size for f in out.rglob('*') if f.is_file()) / 2**20
     summary = dict(run=str(run), files=len([f for f in out.rglob('*') if f.is_file()]) + 1, mb=round(mb, 2),
                    figures=figs, gifs=gifs, wall_times=times,
-                   item_hours=round(sum(r['item_s'] for r in times) / 3600, 2))
+                   item_hours=round(sum(r['item_s'] for r in times) / 3600, 2), **({'note': note} if note else {}))
     (out/MARK).write_text(json.dumps(summary, indent=1))
     if mb > max_mb:
         raise SystemExit(f"{out} holds {mb:.1f} MB, over --max-mb {max_mb}: lower --gif-kb.")
@@ -124,17 +171,24 @@ def publish(run: Path, out: Path, gif_kb: int, max_mb: float) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('run', type=Path, help='a finished run folder (with its report rendered)')
-    ap.add_argument('out', type=Path, help='the folder to write (replaced if this script made it)')
+    ap.add_argument('run', type=Path, help='a finished run folder (with its report rendered); with --restore, the publication')
+    ap.add_argument('out', type=Path, help='the folder to write (replaced if this script made it); with --restore, the run folder')
+    ap.add_argument('--restore', action='store_true', help='copy a publication back into a run folder (see above)')
+    ap.add_argument('--note', help="what a reader of the publication must know that its files do not say (kept in published.json)")
     ap.add_argument('--gif-kb', type=int, default=700, help='size each GIF is re-encoded to fit (KB)')
     ap.add_argument('--max-mb', type=float, default=30, help='refuse an output larger than this (MB)')
     a = ap.parse_args(argv)
-    s = publish(a.run, a.out, a.gif_kb, a.max_mb)
+    if a.restore:
+        r = restore(a.run, a.out)
+        print(f"{a.out}: {len(r['copied'])} files restored from {a.run}, {len(r['kept'])} already there and kept")
+        return
+    s = publish(a.run, a.out, a.gif_kb, a.max_mb, a.note)
     print(f"{a.out}: {s['files']} files, {s['mb']} MB; figures: {', '.join(s['figures']) or 'none'}")
     for g in s['gifs']: print(f"  {g['gif']}: frames {g['frames']}, width {g['width']}, KB {g['kb']}")
     print(f"{'stage':9s} {'task':18s} {'last run s':>10s} {'item s':>9s} {'items':>5s} {'untimed':>7s}")
     for r in s['wall_times']:
-        print(f"{r['stage']:9s} {r['task'] or '':18s} {r['last_run_s']:10.1f} {r['item_s']:9.1f} {r['items']:5d} {r['untimed']:7d}")
+        print(f"{r['stage']:9s} {r['task'] or '':18s} {r['last_run_s']:10.1f} {r['item_s']:9.1f} {r['items']:5d} {r['untimed']:7d}"
+              + ('  (restored: from the earlier publication)' if r.get('restored') else ''))
     print(f"items, all stages: {s['item_hours']} h")
 
 

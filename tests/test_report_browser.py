@@ -124,3 +124,37 @@ def test_publish_run_copies_results_and_shrinks_gifs(root, smoke_run, tmp_path):
     again = subprocess.run([str(root/'.venv'/'bin'/'python'), str(root/'scripts'/'publish_run.py'), str(smoke_run),
                             str(tmp_path)], capture_output=True, text=True, cwd=root, timeout=600)
     assert again.returncode != 0 and 'was not made by this script' in again.stderr       # an unrelated folder is kept
+
+
+def test_restore_puts_a_publication_back_and_keeps_its_wall_times(root, smoke_run, tmp_path):
+    """`publish_run.py --restore`: a publication copied back into a fresh run folder (what a study continued on another
+    machine starts from) renders again, and publishing it again keeps the wall times of the stages that did not rerun."""
+    py, script = str(root/'.venv'/'bin'/'python'), str(root/'scripts'/'publish_run.py')
+    pub, run = tmp_path/'published', tmp_path/'run'
+    r = subprocess.run([py, script, str(smoke_run), str(pub), '--gif-kb', '60'], capture_output=True, text=True, cwd=root, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    (run/'reacher-easy'/'sac').mkdir(parents=True)
+    mine = run/'reacher-easy'/'sac'/'metrics.json'; mine.write_text('{"mine": 1}')          # already there: kept
+    r = subprocess.run([py, script, '--restore', str(pub), str(run)], capture_output=True, text=True, cwd=root, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    info = json.loads((run/'restored.json').read_text())
+    assert json.loads(mine.read_text()) == {'mine': 1} and 'reacher-easy/sac/metrics.json' in info['kept']
+    for rel in ('reacher-easy/evaluate/metrics.json', 'reacher-easy/evaluate/rollouts/state-seed0.json',
+                'reacher-easy/sac/state/seed0/curve.json', 'notebooks/90_report.ipynb',
+                'ball_in_cup-catch/evaluate/metrics.json'):
+        assert (run/rel).read_bytes() == (smoke_run/rel).read_bytes() if rel.endswith('.json') else (run/rel).exists(), rel
+    gifs = {g.name for g in (pub/'site'/'videos').glob('*.gif')}
+    assert gifs == {g.name for g in run.glob('*/evaluate/videos/*.gif')}             # each GIF back under its own task
+    assert not list(run.glob('**/.stage.json'))          # no stage claims to be finished: selected again, it runs again
+    from vjepa_policy.report import render_site
+    assert render_site(run)['renderer'] in ('quarto', 'fallback') and (run/'site'/'index.html').exists()
+    r = subprocess.run([py, script, str(run), str(tmp_path/'again'), '--gif-kb', '60'], capture_output=True, text=True,
+                       cwd=root, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    before = {(w['stage'], w['task']): w for w in json.loads((pub/'published.json').read_text())['wall_times']}
+    after = {(w['stage'], w['task']): w for w in json.loads((tmp_path/'again'/'published.json').read_text())['wall_times']}
+    assert after.keys() == before.keys() and all(w.get('restored') for w in after.values())
+    assert {k: w['item_s'] for k, w in after.items()} == {k: w['item_s'] for k, w in before.items()}
+    bad = subprocess.run([py, script, '--restore', str(smoke_run), str(tmp_path/'x')], capture_output=True, text=True,
+                         cwd=root, timeout=600)
+    assert bad.returncode != 0 and 'was not made by this script' in bad.stderr

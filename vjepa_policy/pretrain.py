@@ -35,6 +35,7 @@ class PretrainConfig(Settings):
     patch_size: int = 8
     tubelet_size: int = 2
     frames: int = 8                # frames per clip (the encode stage's window)
+    motion_share: float = 0.0      # share of each batch's clips drawn in proportion to their motion (0: uniform, as V-JEPA)
     hidden_size: int = 192
     layers: int = 4
     heads: int = 3
@@ -68,6 +69,13 @@ class PretrainConfig(Settings):
         if not 0 < self.mask_ratio < 1: raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}.")
         if self.frames % self.tubelet_size: raise ValueError(f"frames ({self.frames}) must be a multiple of tubelet_size.")
         if self.crop_size % self.patch_size: raise ValueError(f"crop_size ({self.crop_size}) must be a multiple of patch_size.")
+        if not 0 <= self.motion_share <= 1: raise ValueError(f"motion_share must be in [0, 1], got {self.motion_share}.")
+
+    def key(self) -> dict:
+        "`Settings.key()`, without `motion_share` at its default 0, so that runs made before it existed keep their keys."
+        k = super().key()
+        if not self.motion_share: k.pop('motion_share')
+        return k
 
     @property
     def condition(self) -> str:
@@ -111,10 +119,26 @@ class Clips:
             out.append(resize_frames(torch.from_numpy(ds.frames(int(e))), crop).round().to(torch.uint8))
         self.frames = torch.stack(out)                     # (E, L+1, 3, crop, crop)
         if self.frames.shape[1] < frames: raise ValueError(f"Episodes of {self.frames.shape[1]} frames are shorter than a clip ({frames}).")
+        self._motion = None
 
-    def sample(self, rng:np.random.Generator, n:int) -> torch.Tensor:
-        "`n` clips (n, T, 3, crop, crop) uint8: random episodes, random starts."
-        e = rng.integers(0, len(self.frames), n); t = rng.integers(0, self.frames.shape[1] - self.T + 1, n)
+    def motion(self) -> np.ndarray:
+        "The motion of every clip (episodes, starts): the mean absolute difference of its consecutive frames, in grey levels."
+        if getattr(self, '_motion', None) is None:
+            if self.T < 2: raise ValueError("A clip of one frame has no motion: motion_share needs frames >= 2.")
+            d = torch.stack([(f[1:].to(torch.int16) - f[:-1]).abs().float().mean((1, 2, 3)) for f in self.frames])  # (E, L)
+            c = torch.cumsum(F.pad(d, (1, 0)), 1)          # c[:, k]: the motion of the first k frame pairs
+            self._motion = ((c[:, self.T - 1:] - c[:, :-(self.T - 1)]) / (self.T - 1)).numpy()
+        return self._motion
+
+    def sample(self, rng:np.random.Generator, n:int, motion_share:float=0.0) -> torch.Tensor:
+        """`n` clips (n, T, 3, crop, crop) uint8: random episodes, random starts; `round(motion_share * n)` of them
+        drawn instead in proportion to their `motion` (with 0, exactly the uniform draw)."""
+        k = int(round(motion_share * n))
+        e = rng.integers(0, len(self.frames), n - k); t = rng.integers(0, self.frames.shape[1] - self.T + 1, n - k)
+        if k:
+            m = self.motion().ravel().astype(np.float64)
+            i = rng.choice(m.size, size=k, p=m / m.sum() if m.sum() > 0 else None)
+            e, t = np.concatenate([e, i // self._motion.shape[1]]), np.concatenate([t, i % self._motion.shape[1]])
         return torch.stack([self.frames[i, s:s + self.T] for i, s in zip(e, t)])
 
 # %% ../nbs/15_pretrain.ipynb #daa9e4f6
@@ -231,7 +255,7 @@ def _summary(ck:dict, cfg:PretrainConfig, task:str, params:int) -> dict:
     return dict(kind='summary', task=task, condition=cfg.condition, seed=cfg.seed, steps=ck['step'], batch_size=cfg.batch_size,
                 seconds=ck['seconds'], clips_per_second=ck['step'] * cfg.batch_size / ck['seconds'] if ck['seconds'] else None,
                 final_loss=float(np.mean(ck['losses'][-50:])) if ck['losses'] else None, params=params,
-                device=ck['device'], init=cfg.init, mask_ratio=cfg.mask_ratio,
+                device=ck['device'], init=cfg.init, mask_ratio=cfg.mask_ratio, motion_share=cfg.motion_share,
                 **{k: last.get(k) for k in ('val_loss', 'eff_rank', 'std_mean', 'std_min')})
 
 def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress:bool=True, max_steps:int|None=None) -> list[dict]:
@@ -292,7 +316,7 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
     try:
         for step in range(start, stop):
             rng = np.random.default_rng([cfg.seed, step])
-            x = normalise(clips.sample(rng, cfg.batch_size)).to(device, non_blocking=True)
+            x = normalise(clips.sample(rng, cfg.batch_size, cfg.motion_share)).to(device, non_blocking=True)
             masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale))
             loss = train_step(model, target, opt, x, masks, lr_at(step, cfg), momentum_at(step, cfg), cfg.grad_clip, amp)
             ck['losses'].append(loss); ck['step'] = step + 1
