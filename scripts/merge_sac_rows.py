@@ -5,15 +5,24 @@
 
 For a study continued on another machine (`publish_run.py --restore`), where some runs of a condition cannot be
 reused by key because their encoder was trained again (the weights differ in floating point) and only the missing
-seeds were run. The rows are inserted before the condition's first row (else before the random floor), the
+seeds were run. Files whose SAC settings differ (other than which conditions and seeds ran) are refused. The rows are inserted before the condition's first row (else before the random floor), the
 condition's seeds in `settings.condition_seeds` are completed, and `merged` records what came from where. A row
 that is already there is refused, so the merge cannot be applied twice.
 """
-import argparse, json, sys
+import argparse, copy, json, sys
 from pathlib import Path
 
 
+SEEDS = ('conditions', 'seeds', 'condition_seeds')      # settings that say which runs ran, not how
+
+
 def merge(new: dict, old: dict, condition: str, seeds: list[int], why: str) -> dict:
+    "`new` (not changed) with `old`'s rows of `condition` at `seeds`."
+    a, b = ({k: v for k, v in d['settings'].items() if k not in SEEDS} for d in (new, old))
+    if a != b:
+        diff = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        raise SystemExit(f"The two files' SAC settings differ ({', '.join(diff)}): their rows are not of one study.")
+    new = copy.deepcopy(new)
     take = [r for r in old['rows'] if r['condition'] == condition and r['seed'] in seeds]
     if not take: raise SystemExit(f"The earlier file has no rows of {condition} seeds {seeds}.")
     ident = lambda r: (r['condition'], r['seed'], r.get('step'))

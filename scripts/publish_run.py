@@ -13,8 +13,8 @@ not committed):
 
     .venv/bin/python scripts/publish_run.py --restore results/cpu runs/control
 
-copies the publication's metrics, rollouts, SAC curves, executed stage notebooks and GIFs back into the run folder,
-never over a file that is already there. Stages keep no completion mark, so a stage selected again runs again; a SAC
+copies the publication's manifest, metrics, rollouts, SAC curves, executed stage notebooks and GIFs (the smaller
+ones it holds) back into the run folder, never over a file that is already there. Stages keep no completion mark, so a stage selected again runs again; a SAC
 run whose `curve.json` came back is reused when its key (settings and encoder, the trained encoder's weights
 included) is unchanged, and refused otherwise. A later publication of the run keeps the earlier wall times of
 the stages that did not run again (marked `restored`).
@@ -109,8 +109,8 @@ RESTORED = 'restored.json'
 
 
 def restore(published: Path, run: Path) -> dict:
-    """Copy a publication made by `publish` back into the run folder `run`: metrics, rollouts, SAC curves, executed
-    notebooks, GIFs (into their task's `evaluate/videos/`). A file already in `run` is kept. Writes `run/restored.json`
+    """Copy a publication made by `publish` back into the run folder `run`: manifest, metrics, rollouts, SAC curves,
+    executed notebooks, GIFs (the publication's smaller ones, into their task's `evaluate/videos/`). A file already in `run` is kept. Writes `run/restored.json`
     (where from, what was copied and kept, the publication's wall times) and returns it."""
     if not (published/MARK).exists():
         raise SystemExit(f"{published} has no {MARK}: it was not made by this script, so there is nothing to restore.")
@@ -119,6 +119,7 @@ def restore(published: Path, run: Path) -> dict:
     pairs = [(p, run/p.relative_to(src)) for pat in ('*/*/metrics.json', '*/evaluate/rollouts/*.json', '*/sac/*/seed*/curve.json')
              for p in sorted(src.glob(pat))]
     pairs += [(p, run/'notebooks'/p.name) for p in sorted((published/'site'/'notebooks').glob('*.ipynb'))]
+    pairs += [(published/'manifest.json', run/'manifest.json')] if (published/'manifest.json').exists() else []
     for g in sorted((published/'site'/'videos').glob('*.gif')):
         task = next((t for t in tasks if g.name.startswith(t + '-')), None)
         if task is None: raise SystemExit(f"{g.name} names none of the tasks {sorted(tasks)}: cannot tell where it goes.")

@@ -144,17 +144,23 @@ def test_restore_puts_a_publication_back_and_keeps_its_wall_times(root, smoke_ru
                 'ball_in_cup-catch/evaluate/metrics.json'):
         assert (run/rel).read_bytes() == (smoke_run/rel).read_bytes() if rel.endswith('.json') else (run/rel).exists(), rel
     gifs = {g.name for g in (pub/'site'/'videos').glob('*.gif')}
-    assert gifs == {g.name for g in run.glob('*/evaluate/videos/*.gif')}             # each GIF back under its own task
+    assert gifs and gifs == {g.name for g in run.glob('*/evaluate/videos/*.gif')}             # each GIF back under its own task
     assert not list(run.glob('**/.stage.json'))          # no stage claims to be finished: selected again, it runs again
+    assert json.loads((run/'manifest.json').read_text())['profile'] == 'smoke'
+    (run/'reacher-easy'/'evaluate'/'.stage.json').write_text('{"seconds": 1.0}')     # as if evaluate ran again here
     from vjepa_policy.report import render_site
     assert render_site(run)['renderer'] in ('quarto', 'fallback') and (run/'site'/'index.html').exists()
     r = subprocess.run([py, script, str(run), str(tmp_path/'again'), '--gif-kb', '60'], capture_output=True, text=True,
                        cwd=root, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
-    before = {(w['stage'], w['task']): w for w in json.loads((pub/'published.json').read_text())['wall_times']}
-    after = {(w['stage'], w['task']): w for w in json.loads((tmp_path/'again'/'published.json').read_text())['wall_times']}
-    assert after.keys() == before.keys() and all(w.get('restored') for w in after.values())
-    assert {k: w['item_s'] for k, w in after.items()} == {k: w['item_s'] for k, w in before.items()}
+    before = json.loads((pub/'published.json').read_text())['wall_times']
+    after = json.loads((tmp_path/'again'/'published.json').read_text())['wall_times']
+    ident = lambda w: (w['stage'], w['task'])
+    assert before and sorted(map(ident, after)) == sorted(map(ident, before))       # each stage once, none lost
+    ev = [w for w in after if ident(w) == ('evaluate', 'reacher-easy')]
+    assert ev[0]['last_run_s'] == 1.0 and not ev[0].get('restored')                 # the stage that ran again: its own time
+    assert all(w.get('restored') for w in after if ident(w) != ('evaluate', 'reacher-easy'))
+    assert {ident(w): w['item_s'] for w in after} == {ident(w): w['item_s'] for w in before}
     bad = subprocess.run([py, script, '--restore', str(smoke_run), str(tmp_path/'x')], capture_output=True, text=True,
                          cwd=root, timeout=600)
     assert bad.returncode != 0 and 'was not made by this script' in bad.stderr

@@ -112,10 +112,17 @@ class SettingsError(ValueError):
 class Settings:
     "Base of the stage settings dataclasses (frozen, keyword-only)."
     not_key:typing.ClassVar[tuple] = ()     # fields that do not change any one result (which conditions or seeds run)
+    quiet_default:typing.ClassVar[tuple] = ()   # fields added after runs were made: left out while at their default
+
+    def fingerprinted(self) -> dict:
+        """The fields a stage's fingerprint reads: all of them, less those of `quiet_default` at their default value,
+        so that adding a setting does not make every earlier run folder run its stages again."""
+        quiet = {f.name: f.default for f in fields(self) if f.name in self.quiet_default}
+        return {k: v for k, v in asdict(self).items() if not (k in quiet and v == quiet[k])}
 
     def key(self) -> dict:
-        "What a result of the stage depends on: every field but those in `not_key`, as JSON reads it back."
-        return json_roundtrip({k: v for k, v in asdict(self).items() if k not in self.not_key})
+        "What a result of the stage depends on: the `fingerprinted` fields but those in `not_key`, as JSON reads it back."
+        return json_roundtrip({k: v for k, v in self.fingerprinted().items() if k not in self.not_key})
 
 def settings_class(stage:str) -> type:
     "The settings dataclass of `stage`."

@@ -209,7 +209,7 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
                 params = stage_parameters(s, run_dir, t, profile, overrides, notebook_parameters(nbs/s.notebook), force)
                 ups = {u: keys.get((u, t)) for u in s.upstream} if s.per_task else \
                       {f'{k[0]}:{k[1]}': v for k, v in keys.items() if k[0] != s.name}
-                key = fingerprint(dict(settings=asdict(resolved[s.name, t]), task=t, upstream=ups, notebook=s.notebook))
+                key = fingerprint(dict(settings=resolved[s.name, t].fingerprinted(), task=t, upstream=ups, notebook=s.notebook))
                 force_this = force or s.name == 'report'          # the report always reflects the current metrics
                 log(f"[{i}/{len(chosen)}] {s.name}" + (f" {t}" if t else '') + f"  (elapsed {time.perf_counter() - t_all:.0f} s)")
                 if not stage_needed(s.name, resolved, t):

@@ -63,6 +63,7 @@ class PretrainConfig(Settings):
     backend: str = 'local'         # 'local', or 'modal' (a Modal GPU; needs a token)
     gpu: str = 'A10G'              # Modal GPU type
     not_key = ('diag_every', 'checkpoint_every', 'device', 'threads', 'backend', 'gpu')
+    quiet_default = ('motion_share',)   # pretrainings made before it existed keep their keys
 
     def __post_init__(self):
         if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
@@ -70,12 +71,6 @@ class PretrainConfig(Settings):
         if self.frames % self.tubelet_size: raise ValueError(f"frames ({self.frames}) must be a multiple of tubelet_size.")
         if self.crop_size % self.patch_size: raise ValueError(f"crop_size ({self.crop_size}) must be a multiple of patch_size.")
         if not 0 <= self.motion_share <= 1: raise ValueError(f"motion_share must be in [0, 1], got {self.motion_share}.")
-
-    def key(self) -> dict:
-        "`Settings.key()`, without `motion_share` at its default 0, so that runs made before it existed keep their keys."
-        k = super().key()
-        if not self.motion_share: k.pop('motion_share')
-        return k
 
     @property
     def condition(self) -> str:
@@ -138,7 +133,8 @@ class Clips:
         if k:
             m = self.motion().ravel().astype(np.float64)
             i = rng.choice(m.size, size=k, p=m / m.sum() if m.sum() > 0 else None)
-            e, t = np.concatenate([e, i // self._motion.shape[1]]), np.concatenate([t, i % self._motion.shape[1]])
+            starts = self.motion().shape[1]
+            e, t = np.concatenate([e, i // starts]), np.concatenate([t, i % starts])
         return torch.stack([self.frames[i, s:s + self.T] for i, s in zip(e, t)])
 
 # %% ../nbs/15_pretrain.ipynb #daa9e4f6
