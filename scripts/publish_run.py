@@ -135,6 +135,22 @@ def restore(published: Path, run: Path) -> dict:
     return info
 
 
+def stamp(out: Path, files: list[Path], run: Path) -> dict:
+    """Each copied JSON file that does not say which code made it gets a `provenance`: the commit recorded by the run's
+    manifest (the code of its last pipeline invocation; a stage reused from an earlier one may be older), the
+    command that made the run, and the machine that publishes it. Returns that record."""
+    from vjepa_policy.core import machine
+    man = json.loads((out/'manifest.json').read_text())
+    made = dict(commit=man.get('git_commit'), command=f"vjepa-policy run --profile {man.get('profile')} --run-dir {man.get('run_dir')}",
+                machine=machine(), note="commit: the code of the run's last pipeline invocation (its manifest); a stage "
+                "reused from an earlier invocation may have been made by older code", stamped_by='scripts/publish_run.py')
+    for f in files:
+        d = json.loads(f.read_text())
+        if isinstance(d, dict) and 'commit' not in d and 'provenance' not in d:
+            f.write_text(json.dumps(dict(d, provenance=made), indent=1))
+    return made
+
+
 def publish(run: Path, out: Path, gif_kb: int, max_mb: float, note: str | None = None) -> dict:
     if not (run/'manifest.json').exists(): raise SystemExit(f"{run} has no manifest.json: is it a run folder?")
     if not (run/'site'/'index.html').exists(): raise SystemExit(f"{run} has no rendered site: run its report stage first.")
@@ -147,12 +163,15 @@ def publish(run: Path, out: Path, gif_kb: int, max_mb: float, note: str | None =
     copied = [p for pat in patterns for p in sorted(run.glob(pat))]
     for p in copied:
         d = out/'runs'/p.relative_to(run); d.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(p, d)
+    copied = [out/'manifest.json'] + [out/'runs'/p.relative_to(run) for p in copied]
+    made = stamp(out, copied, run)
     site = out/'site'
     shutil.copytree(run/'site', site, ignore=shutil.ignore_patterns('*.gif'))
     gifs = [shrink_gif(g, site/'videos'/g.name, gif_kb) for g in sorted((run/'site'/'videos').glob('*.gif'))]
     report = next(iter(sorted((run/'notebooks').glob('*90_report.ipynb'))), None)
     figs = report_figures(report, out/'figures') if report else []
     times = wall_times(run)
+    from vjepa_policy.core import provenance
     if (run/RESTORED).exists():       # stages that did not run again since a restore: their time from the publication
         ran = {(r['stage'], r['task']) for r in times}
         times += [dict(r, restored=True) for r in json.loads((run/RESTORED).read_text())['wall_times']
@@ -163,7 +182,8 @@ def publish(run: Path, out: Path, gif_kb: int, max_mb: float, note: str | None =
     mb = sum(f.stat().st_size for f in out.rglob('*') if f.is_file()) / 2**20
     summary = dict(run=str(run), files=len([f for f in out.rglob('*') if f.is_file()]) + 1, mb=round(mb, 2),
                    figures=figs, gifs=gifs, wall_times=times,
-                   item_hours=round(sum(r['item_s'] for r in times) / 3600, 2), **({'note': note} if note else {}))
+                   item_hours=round(sum(r['item_s'] for r in times) / 3600, 2), **({'note': note} if note else {}),
+                   run_made_by=made, provenance=provenance())
     (out/MARK).write_text(json.dumps(summary, indent=1))
     if mb > max_mb:
         raise SystemExit(f"{out} holds {mb:.1f} MB, over --max-mb {max_mb}: lower --gif-kb.")

@@ -106,6 +106,9 @@ def test_publish_run_copies_results_and_shrinks_gifs(root, smoke_run, tmp_path):
     s = json.loads((out/'published.json').read_text())
     assert (out/'manifest.json').exists() and (out/'site'/'index.html').exists()
     assert (out/'runs'/'reacher-easy'/'evaluate'/'metrics.json').exists()
+    for f in [out/'manifest.json', out/'runs'/'reacher-easy'/'sac'/'metrics.json', *(out/'runs').glob('*/evaluate/rollouts/*.json')]:
+        assert json.loads(f.read_text())['provenance']['commit'], f          # every result says which code made it
+    assert s['provenance']['commit'] and s['provenance']['machine']['cores'] and 'publish_run.py' in s['provenance']['command']
     assert list((out/'runs'/'reacher-easy'/'evaluate'/'rollouts').glob('state-seed0.json'))
     assert list((out/'runs'/'reacher-easy'/'sac').glob('*/seed0/curve.json'))
     probes = [f for f in s['figures'] if f.startswith('fig-probes')]          # one per task with probes
@@ -142,7 +145,10 @@ def test_restore_puts_a_publication_back_and_keeps_its_wall_times(root, smoke_ru
     for rel in ('reacher-easy/evaluate/metrics.json', 'reacher-easy/evaluate/rollouts/state-seed0.json',
                 'reacher-easy/sac/state/seed0/curve.json', 'notebooks/90_report.ipynb',
                 'ball_in_cup-catch/evaluate/metrics.json'):
-        assert (run/rel).read_bytes() == (smoke_run/rel).read_bytes() if rel.endswith('.json') else (run/rel).exists(), rel
+        if rel.endswith('.json'):        # as the run wrote it, with the publication's provenance stamp beside
+            back = json.loads((run/rel).read_text())
+            assert back.pop('provenance')['commit'] and back == json.loads((smoke_run/rel).read_text()), rel
+        else: assert (run/rel).exists(), rel
     gifs = {g.name for g in (pub/'site'/'videos').glob('*.gif')}
     assert gifs and gifs == {g.name for g in run.glob('*/evaluate/videos/*.gif')}             # each GIF back under its own task
     assert not list(run.glob('**/.stage.json'))          # no stage claims to be finished: selected again, it runs again
