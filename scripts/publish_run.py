@@ -136,9 +136,10 @@ def restore(published: Path, run: Path) -> dict:
 
 
 def stamp(out: Path, files: list[Path], run: Path) -> dict:
-    """Each copied JSON file that does not say which code made it gets a `provenance`: the commit recorded by the run's
-    manifest (the code of its last pipeline invocation; a stage reused from an earlier one may be older), the
-    command that made the run, and the machine that publishes it. Returns that record."""
+    """Each copied JSON file that does not say which code made it gets a `provenance`: the commit its stage's mark
+    records (`.stage.json`), else the run manifest's (the code of the run's last pipeline invocation: a stage reused
+    from an earlier one may be older), the command that made the run, and the machine that publishes it. Returns the
+    run's record."""
     from vjepa_policy.core import machine
     man = json.loads((out/'manifest.json').read_text())
     made = dict(commit=man.get('git_commit'), command=f"vjepa-policy run --profile {man.get('profile')} --run-dir {man.get('run_dir')}",
@@ -146,8 +147,12 @@ def stamp(out: Path, files: list[Path], run: Path) -> dict:
                 "reused from an earlier invocation may have been made by older code", stamped_by='scripts/publish_run.py')
     for f in files:
         d = json.loads(f.read_text())
-        if isinstance(d, dict) and 'commit' not in d and 'provenance' not in d:
-            f.write_text(json.dumps(dict(d, provenance=made), indent=1))
+        if not isinstance(d, dict) or 'commit' in d or 'provenance' in d: continue
+        rel = f.relative_to(out/'runs').parts if (out/'runs') in f.parents else ()
+        mark = run/rel[0]/rel[1]/'.stage.json' if len(rel) > 2 else None
+        commit = json.loads(mark.read_text()).get('commit') if mark and mark.exists() else None
+        stamp_ = dict(made, commit=commit, note="commit: the code that ran this stage (its mark)") if commit else made
+        f.write_text(json.dumps(dict(d, provenance=stamp_), indent=1))
     return made
 
 

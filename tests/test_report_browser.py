@@ -108,6 +108,8 @@ def test_publish_run_copies_results_and_shrinks_gifs(root, smoke_run, tmp_path):
     assert (out/'runs'/'reacher-easy'/'evaluate'/'metrics.json').exists()
     for f in [out/'manifest.json', out/'runs'/'reacher-easy'/'sac'/'metrics.json', *(out/'runs').glob('*/evaluate/rollouts/*.json')]:
         assert json.loads(f.read_text())['provenance']['commit'], f          # every result says which code made it
+    mark = json.loads((smoke_run/'reacher-easy'/'sac'/'.stage.json').read_text())     # ... the code that ran its stage
+    assert mark['commit'] and json.loads((out/'runs'/'reacher-easy'/'sac'/'metrics.json').read_text())['provenance']['commit'] == mark['commit']
     assert s['provenance']['commit'] and s['provenance']['machine']['cores'] and 'publish_run.py' in s['provenance']['command']
     assert list((out/'runs'/'reacher-easy'/'evaluate'/'rollouts').glob('state-seed0.json'))
     assert list((out/'runs'/'reacher-easy'/'sac').glob('*/seed0/curve.json'))
@@ -147,7 +149,10 @@ def test_restore_puts_a_publication_back_and_keeps_its_wall_times(root, smoke_ru
                 'ball_in_cup-catch/evaluate/metrics.json'):
         if rel.endswith('.json'):        # as the run wrote it, with the publication's provenance stamp beside
             back = json.loads((run/rel).read_text())
-            assert back.pop('provenance')['commit'] and back == json.loads((smoke_run/rel).read_text()), rel
+            orig, same = json.loads((smoke_run/rel).read_text()), lambda d: json.dumps(d, sort_keys=True)   # NaN-safe
+            assert back['provenance']['commit'], rel                  # its own provenance (SAC curves), else the stamp
+            if 'provenance' not in orig: back.pop('provenance')
+            assert same(back) == same(orig), rel
         else: assert (run/rel).exists(), rel
     gifs = {g.name for g in (pub/'site'/'videos').glob('*.gif')}
     assert gifs and gifs == {g.name for g in run.glob('*/evaluate/videos/*.gif')}             # each GIF back under its own task

@@ -175,7 +175,7 @@ def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nb
     except pm.PapermillExecutionError as e:
         raise StageError(f"Stage {label} failed in {nb_out} (cell {e.exec_count}): {e.ename}: {e.evalue}") from None
     secs = time.perf_counter() - t0
-    write_json(mark, dict(key=key, params=params, seconds=secs, finished=now_iso()))
+    write_json(mark, dict(key=key, params=params, seconds=secs, finished=now_iso(), commit=git_commit(nbs.parent)))
     log(f"  {label}: done in {secs:.1f} s")
     return dict(stage=stage.name, task=task, status='ran', key=key, seconds=secs, notebook=str(nb_out))
 
