@@ -23,9 +23,9 @@ from .bc import mlp
 
 # %% auto #0
 __all__ = ['SAC_CONDITIONS', 'HALF_LOG_2PI', 'LOSSES', 'SACConfig', 'Actor', 'QNetwork', 'TwinQ', 'PixelTrunk', 'random_shift',
-           'PixelFrames', 'sac_encoder', 'ReplayBuffer', 'adam', 'SAC', 'named_losses', 'DeviceWindow',
-           'AgentController', 'RandomStreams', 'run_key', 'SACRun', 'train_sac', 'condition_config', 'random_floor',
-           'train_conditions']
+           'PixelFrames', 'sac_encoder', 'ReplayBuffer', 'adam', 'SAC', 'named_losses', 'FlatParams', 'FlatAdam',
+           'mlp_forward', 'weight_grad', 'mlp_backward', 'DeviceWindow', 'AgentController', 'RandomStreams', 'run_key',
+           'SACRun', 'train_sac', 'condition_config', 'random_floor', 'train_conditions']
 
 # %% ../nbs/20_sac.ipynb #6ca14f0e
 SAC_CONDITIONS = (*CONDITIONS, 'pixels')
@@ -56,7 +56,8 @@ class SACConfig(Settings):
     backend: str = 'local'         # 'local', or 'modal' (Modal GPUs, one container per run; needs a token)
     gpu: str = 'H100'              # Modal GPU type
     overlap: bool = True           # the workers step the next batch while the agent learns (updates see the transitions before it)
-    compile: bool = False          # torch.compile the critic's and the actor's losses (slower on CPU, measured; see the agent)
+    backward: str = 'manual'       # 'manual': the update's gradients written out (no autograd), 'autograd': torch's (pixels always)
+    compile: bool = False          # torch.compile the update (the manual one whole; autograd's losses)
     condition_seeds: dict|None = None  # {condition: seeds} for conditions that run other seeds than `seeds` (others ignored)
     not_key = ('conditions', 'seeds', 'condition_seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every')
 
@@ -67,6 +68,7 @@ class SACConfig(Settings):
     def __post_init__(self):
         check_conditions(self.conditions, SAC_CONDITIONS, 'SAC condition')
         if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
+        if self.backward not in ('manual', 'autograd'): raise ValueError(f"Unknown backward {self.backward!r}: choose 'manual' or 'autograd'.")
 
 # %% ../nbs/20_sac.ipynb #027a12fa
 HALF_LOG_2PI = 0.5 * float(np.log(2 * np.pi))
@@ -240,12 +242,25 @@ class SAC:
         self.qf_target = copy.deepcopy(self.qf)
         self.log_alpha = torch.tensor(np.log(cfg.init_alpha), dtype=torch.float32, device=self.device, requires_grad=True)
         self.target_entropy = -float(act_dim)
-        self.q_opt = adam([*self.qf.parameters(), *self.trunk.parameters()], cfg.critic_lr)
-        self.pi_opt = adam([dict(params=self.actor.parameters(), lr=cfg.actor_lr), dict(params=[self.log_alpha], lr=cfg.alpha_lr)])
+        self.manual = cfg.backward == 'manual' and trunk is None             # pixels: the CNN trains through autograd
+        if self.manual: self._flatten()
+        else:
+            self.q_opt = adam([*self.qf.parameters(), *self.trunk.parameters()], cfg.critic_lr)
+            self.pi_opt = adam([dict(params=self.actor.parameters(), lr=cfg.actor_lr), dict(params=[self.log_alpha], lr=cfg.alpha_lr)])
         self.online = [*self.qf.parameters(), *self.trunk.parameters()]             # what the targets follow ...
         self.targets = [*self.qf_target.parameters(), *self.trunk_target.parameters()]  # ... in the same order
-        self.critic_loss, self.actor_loss = self._critic_loss, self._actor_loss
-        if cfg.compile: self.critic_loss, self.actor_loss = torch.compile(self._critic_loss), torch.compile(self._actor_loss)
+        self.critic_loss, self.actor_loss, self.manual_update = self._critic_loss, self._actor_loss, self._manual_update
+        if cfg.compile and self.manual: self.manual_update = torch.compile(self._manual_update)
+        elif cfg.compile: self.critic_loss, self.actor_loss = torch.compile(self._critic_loss), torch.compile(self._actor_loss)
+
+    def _flatten(self):
+        "For the manual update: critics, targets and actor with the temperature, each as views of one flat buffer, and their Adams."
+        self.q, self.q_target = FlatParams(self.qf.parameters()), FlatParams(self.qf_target.parameters())
+        self.q.attach(self.qf.parameters()); self.q_target.attach(self.qf_target.parameters())
+        self.pi = FlatParams([*self.actor.parameters(), self.log_alpha])
+        self.pi.attach(self.actor.parameters()); self.log_alpha = self.pi.params[-1]
+        lr = torch.full_like(self.pi.data, self.cfg.actor_lr); lr[-1] = self.cfg.alpha_lr      # the temperature is the last element
+        self.q_opt, self.pi_opt = FlatAdam(self.q, self.cfg.critic_lr), FlatAdam(self.pi, lr)
 
     @property
     def alpha(self) -> float: return float(self.log_alpha.detach().exp())
@@ -274,6 +289,9 @@ class SAC:
 
     def update(self, b:dict) -> torch.Tensor:
         "One gradient step of the critics, then of the actor and the temperature, then the targets; the `LOSSES` as one tensor."
+        if self.manual:
+            eps = torch.randn(2, len(b['reward']), self.act_dim, device=self.device)  # the same draw as below
+            return self.manual_update(b['obs'], b['action'], b['reward'], b['next_obs'], eps)
         if self.augment: b = dict(b, obs=random_shift(b['obs']), next_obs=random_shift(b['next_obs']))
         alpha = self.log_alpha.detach().exp()
         eps = torch.randn(2, len(b['reward']), self.act_dim, device=self.device)     # policy noise: next actions, then actions
@@ -284,6 +302,50 @@ class SAC:
         self.pi_opt.zero_grad(set_to_none=True); (actor_loss + alpha_loss).backward(); self.pi_opt.step()
         with torch.no_grad(): torch._foreach_lerp_(self.targets, self.online, self.cfg.tau)
         return torch.stack([q_loss[0], q_loss[1], actor_loss, alpha_loss, alpha, entropy]).detach()
+
+    @torch.no_grad()
+    def _manual_update(self, obs, action, reward, next_obs, eps):
+        "`update` with the gradients written out, on the flat parameters (`backward='manual'`): the same steps in the same order."
+        n, A, D, L = len(reward), self.act_dim, obs.shape[-1], len(self.cfg.hidden) + 1
+        Wq, bq, gq = self.q.params[:L], self.q.params[L:], (self.q.grads[:L], self.q.grads[L:])
+        Wt, bt = self.q_target.params[:L], self.q_target.params[L:]
+        Wa, ba, ga = self.pi.params[0:2 * L:2], self.pi.params[1:2 * L:2], (self.pi.grads[0:2 * L:2], self.pi.grads[1:2 * L:2])
+        log_alpha = self.log_alpha; alpha = log_alpha.exp()
+        lo, hi = Actor.LOG_STD_MIN, Actor.LOG_STD_MAX
+        # 1. The actor on the next observations and the observations in one pass (its weights change only in step 4).
+        h_pi, out = mlp_forward(torch.cat([next_obs, obs]), Wa, ba)
+        mean, raw = out[:, :A], out[:, A:]
+        t = raw.tanh(); log_std = lo + 0.5 * (hi - lo) * (t + 1); std = log_std.exp()
+        e = eps.reshape(2 * n, A)
+        a = torch.tanh(mean + std * e); one_minus_a2 = 1 - a * a
+        logp = (-0.5 * e * e - log_std - HALF_LOG_2PI - torch.log(one_minus_a2 + 1e-6)).sum(-1)
+        # 2. The TD target: the target critics' soft value of the next observations.
+        q_next = mlp_forward(torch.cat([next_obs, a[:n]], -1).expand(2, -1, -1), Wt, bt)[1].squeeze(-1)
+        y = reward + self.cfg.gamma * (q_next.min(0).values - alpha * logp[:n])
+        # 3. The critics' step: d(mean squared error)/dQ = 2 (Q - y) / n, back through both critics at once.
+        h_q, q = mlp_forward(torch.cat([obs, action], -1).expand(2, -1, -1), Wq, bq)
+        err = q - y[:, None]
+        q_loss = err.pow(2).mean((1, 2))
+        mlp_backward(err * (2 / n), h_q, Wq, gq)
+        self.q_opt.step()
+        # 4. The actor's and the temperature's step, through the critics just updated (their weights as constants).
+        a_pi, logp_pi, obs_half = a[n:], logp[n:], slice(n, None)
+        h_c, q_pi = mlp_forward(torch.cat([obs, a_pi], -1).expand(2, -1, -1), Wq, bq)
+        q_min, which = q_pi.squeeze(-1).min(0)
+        actor_loss = (alpha * logp_pi - q_min).mean()
+        alpha_loss = -(log_alpha * (logp_pi + self.target_entropy)).mean()
+        d_q = torch.zeros_like(q_pi).scatter_(0, which[None, :, None], -1 / n)          # only the smaller critic counts
+        g_a = mlp_backward(d_q, h_c, Wq, input_cols=slice(D, None)).sum(0).t()          # d actor_loss / d action, (n, A)
+        g_a = g_a + (alpha * 2 / n) * a_pi / (one_minus_a2[obs_half] + 1e-6)            # ... and through log(1 - a^2)
+        g_u = g_a * one_minus_a2[obs_half]                                              # through tanh: u = mean + std * eps
+        g_log_std = g_u * std[obs_half] * e[obs_half] - alpha / n                       # ... and log p's own -log std
+        g_raw = g_log_std * (0.5 * (hi - lo)) * (1 - t[obs_half] ** 2)
+        mlp_backward(torch.cat([g_u, g_raw], -1), [h[obs_half] for h in h_pi], Wa, ga)
+        self.pi.grads[-1].copy_(-(logp_pi + self.target_entropy).mean())                # d alpha_loss / d log alpha
+        self.pi_opt.step()
+        # 5. The targets.
+        self.q_target.data.lerp_(self.q.data, self.cfg.tau)
+        return torch.stack([q_loss[0], q_loss[1], actor_loss, alpha_loss, alpha, -logp_pi.mean()])
 
     _MODULES = ('trunk', 'trunk_target', 'actor', 'qf', 'qf_target', 'q_opt', 'pi_opt')
     def state_dict(self) -> dict:
@@ -299,6 +361,81 @@ class SAC:
 def named_losses(losses) -> dict:
     "The tensor `SAC.update` returns as {'loss_<name>': float} (one device sync)."
     return {} if losses is None else {f'loss_{k}': v for k, v in zip(LOSSES, losses.tolist())}
+
+# %% ../nbs/20_sac.ipynb #5a6f3d35
+class FlatParams:
+    "Tensors as views of one flat buffer `data`, with their gradients as views of a second, `grad`; weights are stored smaller side first."
+    def __init__(self, tensors, device=None):
+        tensors = [t.detach() for t in tensors]
+        device = device or tensors[0].device
+        self.in_first = [t.dim() >= 2 and t.shape[-1] < t.shape[-2] for t in tensors]   # (out, in) with in < out: store (in, out)
+        n = sum(t.numel() for t in tensors)
+        self.data, self.grad = torch.zeros(n, device=device), torch.zeros(n, device=device)
+        self.params, self.grads = self._views(self.data, tensors), self._views(self.grad, tensors)
+        with torch.no_grad():
+            for v, t in zip(self.params, tensors): v.copy_(t)
+
+    def _views(self, buf, tensors):
+        "Views of `buf` shaped as `tensors` (a weight stored (in, out) is seen through a transpose, as (out, in))."
+        out, i = [], 0
+        for t, flip in zip(tensors, self.in_first):
+            k, s = t.numel(), tuple(t.shape)
+            out.append(buf[i:i + k].view(*s[:-2], s[-1], s[-2]).transpose(-1, -2) if flip else buf[i:i + k].view(s))
+            i += k
+        return out
+
+    def attach(self, params):
+        "Make the parameters `params` (same shapes, same order) views of this buffer."
+        for p, v in zip(params, self.params): p.data = v
+
+class FlatAdam:
+    "Adam (torch's defaults: betas 0.9 and 0.999, eps 1e-8) on a `FlatParams`, written out; `lr` a rate, or one per element."
+    def __init__(self, flat:FlatParams, lr, betas=(0.9, 0.999), eps:float=1e-8):
+        self.flat, self.lr, self.betas, self.eps = flat, lr, betas, eps
+        self.m, self.v = torch.zeros_like(flat.data), torch.zeros_like(flat.data)
+        self.powers = torch.ones(2, dtype=torch.float64, device=flat.data.device)   # (b1^t, b2^t): tensors, so compiled code does not specialise on t
+        self.betas_t = torch.tensor(betas, dtype=torch.float64, device=flat.data.device)
+
+    def step(self):
+        b1, b2 = self.betas
+        self.powers.mul_(self.betas_t)
+        bias1, bias2 = 1 - self.powers[0], 1 - self.powers[1]                    # Adam's bias corrections
+        self.m.lerp_(self.flat.grad, 1 - b1)
+        self.v.mul_(b2).addcmul_(self.flat.grad, self.flat.grad, value=1 - b2)
+        denom = self.v.sqrt().mul_((1 / bias2.sqrt()).float()).add_(self.eps)    # sqrt(v / bias2) + eps, as torch's Adam
+        self.flat.data.addcdiv_(self.m * (self.lr / bias1).float(), denom, value=-1)
+
+    def state_dict(self) -> dict: return dict(m=self.m, v=self.v, powers=self.powers)
+
+    def load_state_dict(self, s:dict):
+        if set(s) != {'m', 'v', 'powers'} or s['m'].shape != self.m.shape:
+            raise ValueError("This optimiser state is not a FlatAdam's of this agent (saved with backward='autograd', or other "
+                             "networks): resume with the settings that saved it, or train again.")
+        with torch.no_grad(): self.m.copy_(s['m']); self.v.copy_(s['v']); self.powers.copy_(s['powers'])
+
+def mlp_forward(x, weights, biases):
+    "A ReLU MLP on `x` (batched over a leading critic axis when 3-d): (each layer's input, the output)."
+    inputs = [x]
+    for k, (w, b) in enumerate(zip(weights, biases)):
+        y = (torch.baddbmm if x.dim() == 3 else torch.addmm)(b, inputs[-1], w.transpose(-1, -2))
+        if k < len(weights) - 1: inputs.append(y.relu_())
+    return inputs, y
+
+def weight_grad(out, h, d):
+    "d^T h, the gradient of weight `out` (seen as (out, in)), computed in the orientation `out` is stored in."
+    mm = torch.bmm if d.dim() == 3 else torch.mm
+    if out.shape[-1] < out.shape[-2]: mm(h.transpose(-1, -2), d, out=out.transpose(-1, -2))   # stored (in, out): see `FlatParams`
+    else: mm(d.transpose(-1, -2), h, out=out)
+
+def mlp_backward(d, inputs, weights, grads=None, input_cols=None):
+    "Backpropagate `d` (the gradient at the MLP's output) through it: its weights' and biases' gradients into `grads`, and the input's `input_cols` gradient, transposed, if asked."
+    for k in reversed(range(len(weights))):
+        if grads is not None:
+            gw, gb = grads[0][k], grads[1][k]
+            weight_grad(gw, inputs[k], d)
+            torch.sum(d, -2, keepdim=gb.dim() == d.dim(), out=gb)
+        if k: d = torch.ops.aten.threshold_backward(d @ weights[k], inputs[k], 0)    # through the ReLU of layer k-1
+    if input_cols is not None: return weights[0][..., input_cols].transpose(-1, -2) @ d.transpose(-1, -2)
 
 # %% ../nbs/20_sac.ipynb #404d94f5
 class DeviceWindow:
