@@ -2,27 +2,34 @@
 
 Both libraries get the same problem: reacher-easy from `state`, 1000-step episodes, actor and critics 256-64, batch
 256, one gradient update per environment step, Adam 3e-4, gamma 0.99, tau 0.005, initial temperature 0.1 tuned
-towards -|A|. They run one after the other in this process:
+towards -|A|. They run in this process, with the same malloc setting (`sac.keep_freed_memory`, which our agent
+sets; set here first, so SB3 has it too):
 
   1. updates/s on one thread (`torch.set_num_threads(1)`): each library's own update, on a replay buffer filled
-     with `--fill` random steps; SB3 `model.train(gradient_steps=N)`, ours `SAC.update(buffer.sample(...))`, as
-     `SACRun.learn` calls it. `--updates` updates timed after 50 untimed ones.
+     with `--fill` random steps; SB3 `model.train(gradient_steps=N)`; ours `SAC.update(buffer.sample(...))`, as
+     `SACRun.learn` calls it, in three forms: the written-out update eager (`backward='manual'`, `compile=False`),
+     the same compiled (`compile=True`, what a CPU run of >= 20k updates uses by default), and the autograd update
+     (`backward='autograd'`, the code before). After 50 untimed updates each (compiling included), `--rounds`
+     rounds time `--updates / rounds` updates of each library in turn; a figure is the median over rounds, so that
+     a slow spell of this shared machine hits all of them alike.
   2. end-to-end steps/s while learning, default threads: `--steps` environment steps with learning, after
      `--learning-starts` steps of random actions (not timed). SB3: `model.learn` (one environment, in process, its
-     usual setup); ours: `train_sac` with 1 and with 4 environments (worker processes, acting overlapped with
-     learning), its wall time between the evaluation at `--learning-starts` and the end, evaluations excluded.
+     usual setup); ours: `train_sac` with 1, 4 and 8 environments (worker processes, acting overlapped with
+     learning), compiled, and with 4 environments eager, without overlap, and with the autograd update. Ours is
+     timed from `--warm` steps after learning starts (the first update compiles) to the end, evaluations excluded.
 
     .venv/bin/python scripts/bench_sac_vs_sb3.py                  # in `make bench`; figures to results/bench/
-    .venv/bin/python scripts/bench_sac_vs_sb3.py --compile        # ours with torch.compile of the losses too
 """
 import argparse, time
 import numpy as np
 import torch
 from vjepa_policy.core import write_json, provenance
 from vjepa_policy.encoders import make_encoder
-from vjepa_policy.sac import SAC, SACConfig, ReplayBuffer, train_sac
+from vjepa_policy.sac import SAC, SACConfig, ReplayBuffer, train_sac, keep_freed_memory
 
 TASK, HIDDEN, BATCH, EPISODE = 'reacher-easy', (256, 64), 256, 1000
+FORMS = dict(ours=dict(backward='manual', compile=False), ours_compiled=dict(backward='manual', compile=True),
+             ours_autograd=dict(backward='autograd', compile=False))
 
 
 def sb3_model(learning_starts, buffer_size, seed=0):
@@ -32,14 +39,6 @@ def sb3_model(learning_starts, buffer_size, seed=0):
     return SB3SAC('MlpPolicy', env, learning_rate=3e-4, buffer_size=buffer_size, learning_starts=learning_starts,
                   batch_size=BATCH, tau=0.005, gamma=0.99, train_freq=1, gradient_steps=1, ent_coef='auto_0.1',
                   policy_kwargs=dict(net_arch=list(HIDDEN)), device='cpu', seed=seed, verbose=0)
-
-
-def sb3_updates(fill, n):
-    m = sb3_model(fill, max(fill, 10_000))
-    m.learn(fill)                                          # random actions only: fills the buffer
-    m.train(gradient_steps=50, batch_size=BATCH)
-    t = time.perf_counter(); m.train(gradient_steps=n, batch_size=BATCH)
-    return n / (time.perf_counter() - t)
 
 
 def ours_config(**kw):
@@ -72,7 +71,8 @@ def profile_update(agent, buf, n=100) -> dict:
                 top=[dict(op=e.key, ms_per_update=e.self_cpu_time_total / n / 1000, calls_per_update=e.count / n) for e in ops[:10]])
 
 
-def ours_updates(fill, n, compile=False, profiled=None):
+def filled_buffer(fill):
+    "Our replay buffer with `fill` steps of random actions (the same kind of buffer as SB3's)."
     from vjepa_policy.envs import VectorEnv
     with VectorEnv(TASK, 1, render=False, episode_len=EPISODE) as venv:
         enc = make_encoder('state'); enc.bind(TASK, venv.obs_keys)
@@ -80,19 +80,31 @@ def ours_updates(fill, n, compile=False, profiled=None):
         buf = ReplayBuffer(max(fill, 10_000), 1, obs_dim, act_dim)
         rng = np.random.default_rng(0)
         v = venv.reset([0]); buf.put_obs(enc(obs=v.obs))
-        for _ in range(fill):                               # random actions: the same kind of buffer as SB3's
+        for _ in range(fill):
             a = rng.uniform(-1, 1, (1, act_dim)); v = venv.step(a)
             buf.put_step(a, v.reward); buf.put_obs(enc(obs=v.obs))
             if v.done.all(): buf.end_episode(); v = venv.reset([0]); buf.put_obs(enc(obs=v.obs))
-    agent = SAC(obs_dim, act_dim, ours_config(compile=compile))
+    return buf, obs_dim, act_dim
+
+
+def updates_per_s(fill, n, rounds, profiled) -> tuple[dict, dict]:
+    "Median updates/s over `rounds` rounds of each library's update in turn, and every round's figure."
+    m = sb3_model(fill, max(fill, 10_000))
+    m.learn(fill)                                          # random actions only: fills the buffer
+    buf, obs_dim, act_dim = filled_buffer(fill)
     g = torch.Generator().manual_seed(0)
-    for _ in range(50): agent.update(buf.sample(BATCH, g))
-    t = time.perf_counter()
-    for _ in range(n): agent.update(buf.sample(BATCH, g))
-    out = agent.update(buf.sample(BATCH, g)); float(out[0])  # (a GPU would need this sync; here it costs nothing)
-    rate = (n + 1) / (time.perf_counter() - t)
-    if profiled is not None: profiled.update(profile_update(agent, buf))
-    return rate
+    agents = {k: SAC(obs_dim, act_dim, ours_config(**kw)) for k, kw in FORMS.items()}
+    timed = dict(sb3=lambda k: m.train(gradient_steps=k, batch_size=BATCH))
+    for name, agent in agents.items():
+        timed[name] = lambda k, agent=agent: [agent.update(buf.sample(BATCH, g)) for _ in range(k)][-1][0].item()
+    for f in timed.values(): f(50)                         # warm-up (compiling included)
+    per = max(1, n // rounds)
+    runs = {k: [] for k in timed}
+    for _ in range(rounds):
+        for k, f in timed.items():
+            t = time.perf_counter(); f(per); runs[k].append(per / (time.perf_counter() - t))
+    profiled.update(profile_update(agents['ours'], buf))
+    return {k: float(np.median(v)) for k, v in runs.items()}, runs
 
 
 def sb3_learning(learning_starts, steps):
@@ -102,12 +114,13 @@ def sb3_learning(learning_starts, steps):
     return steps / (time.perf_counter() - t)
 
 
-def ours_learning(learning_starts, steps, n_envs, compile=False, overlap=True):
+def ours_learning(learning_starts, steps, warm, n_envs, **kw):
+    "Steps/s and updates/s while learning, from `warm` steps after learning starts to the end, evaluations excluded."
     cfg = ours_config(total_steps=learning_starts + steps, n_envs=n_envs, buffer_size=learning_starts + steps,
-                      learning_starts=learning_starts, eval_every=learning_starts, compile=compile, overlap=overlap)
+                      learning_starts=learning_starts, eval_every=warm, **kw)
     curve = train_sac(TASK, make_encoder('state'), cfg, progress=False)
-    a, b = curve[0], curve[-1]
-    assert a['step'] == learning_starts and b['step'] == cfg.total_steps, (a['step'], b['step'])
+    a, b = next(r for r in curve if r['step'] == learning_starts + warm), curve[-1]
+    assert b['step'] == cfg.total_steps, (b['step'], cfg.total_steps)
     wall = (b['seconds'] - a['seconds']) - (b['time_eval'] - a['time_eval'])
     return (b['step'] - a['step']) / wall, (b['updates'] - a['updates']) / (b['time_update'] - a['time_update'])
 
@@ -115,46 +128,51 @@ def ours_learning(learning_starts, steps, n_envs, compile=False, overlap=True):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--fill', type=int, default=5000, help='random steps in the buffer before the update benchmark')
-    ap.add_argument('--updates', type=int, default=1000, help='updates timed per library (one thread)')
+    ap.add_argument('--updates', type=int, default=1500, help='updates timed per library and form (one thread), over all rounds')
+    ap.add_argument('--rounds', type=int, default=5, help='rounds of the one-thread comparison (the median is reported)')
     ap.add_argument('--learning-starts', type=int, default=2000)
-    ap.add_argument('--steps', type=int, default=4000, help='environment steps with learning timed per run')
-    ap.add_argument('--compile', action='store_true', help='also time ours with torch.compile of the losses')
+    ap.add_argument('--steps', type=int, default=4000, help='environment steps with learning per run')
+    ap.add_argument('--warm', type=int, default=1000, help='steps after learning starts that ours does not time (compiling)')
     ap.add_argument('--out', default='results/bench/sac-vs-sb3-cpu.json')
     a = ap.parse_args()
-    if a.learning_starts % 8 or a.steps % 8:
-        ap.error("--learning-starts and --steps must be multiples of 8 (runs of 1, 4 and 8 environments all evaluate at them).")
+    if a.learning_starts % 8 or a.steps % 8 or a.warm % 8 or not 0 < a.warm < a.steps or a.steps % a.warm or a.learning_starts % a.warm:
+        ap.error("--learning-starts, --steps and --warm must be multiples of 8 (runs of 1, 4 and 8 environments all "
+                 "evaluate at them), and --warm a divisor of --steps (smaller) and of --learning-starts.")
     import stable_baselines3
+    malloc = keep_freed_memory()
     threads = torch.get_num_threads()
     print(f"SAC vs Stable-Baselines3 {stable_baselines3.__version__} on cpu ({threads} threads by default): {TASK} from state, "
-          f"networks {HIDDEN}, batch {BATCH}, 1 update per step, {EPISODE}-step episodes", flush=True)
+          f"networks {HIDDEN}, batch {BATCH}, 1 update per step, {EPISODE}-step episodes; freed memory kept: {malloc}", flush=True)
     torch.set_num_threads(1)
     prof = {}
-    upd = dict(sb3=sb3_updates(a.fill, a.updates), ours=ours_updates(a.fill, a.updates, profiled=prof))
-    if a.compile: upd['ours_compiled'] = ours_updates(a.fill, a.updates, compile=True)
+    upd, rounds = updates_per_s(a.fill, a.updates, a.rounds, prof)
     gflops = matmul_gflops()
     torch.set_num_threads(threads)
-    for k, v in upd.items(): print(f"  updates/s, one thread     {k:14s} {v:7.1f}   ({v / upd['sb3']:.2f}x SB3)", flush=True)
+    for k, v in upd.items(): print(f"  updates/s, one thread     {k:20s} {v:7.1f}   ({v / upd['sb3']:.2f}x SB3)", flush=True)
     floor = prof['flops'] / gflops / 1e6
     prof.update(matmul_gflops_one_thread=gflops, floor_ms=floor, floor_updates_per_s=1000 / floor)
-    print(f"  where ours goes (one thread, profiled): {prof['flops'] / 1e6:.0f} MFLOP an update; matrix products "
+    print(f"  where ours (eager) goes (one thread, profiled): {prof['flops'] / 1e6:.0f} MFLOP an update; matrix products "
           f"{prof['matmul_ms']:.2f} of {prof['ms_per_update_profiled']:.2f} ms; at this core's {gflops:.0f} GFLOP/s the products "
           f"alone need {floor:.2f} ms: at most {1000 / floor:.0f} updates/s ({1000 / floor / upd['sb3']:.2f}x SB3)")
     for x in prof['top'][:6]: print(f"      {x['op']:28s} {x['ms_per_update']:.3f} ms  ({x['calls_per_update']:.0f} calls)")
     e2e = dict(sb3=sb3_learning(a.learning_starts, a.steps))
     upd_learning = {}
-    for n in (1, 4, 8):
-        e2e[f'ours_{n}env'], upd_learning[f'ours_{n}env'] = ours_learning(a.learning_starts, a.steps, n)
-    e2e['ours_4env_no_overlap'], upd_learning['ours_4env_no_overlap'] = ours_learning(a.learning_starts, a.steps, 4, overlap=False)
-    if a.compile: e2e['ours_4env_compiled'], upd_learning['ours_4env_compiled'] = ours_learning(a.learning_starts, a.steps, 4, True)
+    runs = dict(ours_1env=dict(n_envs=1, compile=True), ours_4env=dict(n_envs=4, compile=True), ours_8env=dict(n_envs=8, compile=True),
+                ours_4env_eager=dict(n_envs=4, compile=False), ours_4env_no_overlap=dict(n_envs=4, compile=True, overlap=False),
+                ours_4env_autograd=dict(n_envs=4, backward='autograd', compile=False))
+    for k, kw in runs.items(): e2e[k], upd_learning[k] = ours_learning(a.learning_starts, a.steps, a.warm, **kw)
     for k, v in e2e.items():
-        print(f"  steps/s while learning    {k:14s} {v:7.1f}   ({v / e2e['sb3']:.2f}x SB3)", flush=True)
-    ratios = dict(updates_one_thread=upd['ours'] / upd['sb3'], end_to_end_1env=e2e['ours_1env'] / e2e['sb3'],
-                  end_to_end_4env=e2e['ours_4env'] / e2e['sb3'])
-    targets = dict(updates_one_thread=3.0, end_to_end_4env=2.0)
+        print(f"  steps/s while learning    {k:20s} {v:7.1f}   ({v / e2e['sb3']:.2f}x SB3)", flush=True)
+    ratios = dict(updates_one_thread=upd['ours_compiled'] / upd['sb3'], updates_one_thread_eager=upd['ours'] / upd['sb3'],
+                  updates_one_thread_autograd=upd['ours_autograd'] / upd['sb3'],
+                  end_to_end_1env=e2e['ours_1env'] / e2e['sb3'], end_to_end_4env=e2e['ours_4env'] / e2e['sb3'],
+                  end_to_end_4env_eager=e2e['ours_4env_eager'] / e2e['sb3'])
+    targets = dict(updates_one_thread=3.0, updates_one_thread_eager=3.0, end_to_end_4env=2.0, end_to_end_4env_eager=2.0)
     for k, t in targets.items(): print(f"  target {k}: >= {t}x, measured {ratios[k]:.2f}x: {'met' if ratios[k] >= t else 'NOT met'}")
     write_json(a.out, dict(device=f'cpu ({threads} threads)', task=TASK, hidden=HIDDEN, batch_size=BATCH, episode_len=EPISODE,
-                           args=vars(a), updates_per_s_one_thread=upd, steps_per_s_while_learning=e2e, profile=prof,
-                           updates_per_s_while_learning=upd_learning, ratios=ratios, targets=targets,
+                           args=vars(a), forms=FORMS, keep_freed_memory=malloc, updates_per_s_one_thread=upd,
+                           updates_per_s_one_thread_rounds=rounds, steps_per_s_while_learning=e2e, end_to_end_runs=runs,
+                           profile=prof, updates_per_s_while_learning=upd_learning, ratios=ratios, targets=targets,
                            sb3_version=stable_baselines3.__version__, provenance=provenance()))
     print(f"  figures written to {a.out}")
 

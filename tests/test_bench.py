@@ -44,11 +44,16 @@ def test_bench_pretrain_prints_figures(root, python, tmp_path):
 def test_bench_sac_vs_sb3_prints_figures(root, python, tmp_path):
     out = tmp_path/'vs.json'
     r = subprocess.run([python, str(root/'scripts'/'bench_sac_vs_sb3.py'), '--fill', '300', '--updates', '5',
-                        '--learning-starts', '96', '--steps', '96', '--out', str(out)], capture_output=True, text=True, timeout=600)
+                        '--rounds', '2', '--learning-starts', '96', '--steps', '96', '--warm', '48',
+                        '--out', str(out)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     for word in ('updates/s, one thread', 'steps/s while learning', 'sb3', 'ours_4env', 'x SB3', 'target'):
         assert word in r.stdout, word
     b = json.loads(out.read_text())
-    assert set(b['steps_per_s_while_learning']) == {'sb3', 'ours_1env', 'ours_4env', 'ours_8env', 'ours_4env_no_overlap'}
+    assert set(b['steps_per_s_while_learning']) == {'sb3', 'ours_1env', 'ours_4env', 'ours_8env', 'ours_4env_eager',
+                                                    'ours_4env_no_overlap', 'ours_4env_autograd'}
+    assert set(b['updates_per_s_one_thread']) == {'sb3', 'ours', 'ours_compiled', 'ours_autograd'}
+    assert all(len(v) == 2 for v in b['updates_per_s_one_thread_rounds'].values())
     assert all(v > 0 for v in [*b['updates_per_s_one_thread'].values(), *b['steps_per_s_while_learning'].values()]), b
-    assert b['ratios']['updates_one_thread'] == b['updates_per_s_one_thread']['ours'] / b['updates_per_s_one_thread']['sb3']
+    assert b['ratios']['updates_one_thread'] == b['updates_per_s_one_thread']['ours_compiled'] / b['updates_per_s_one_thread']['sb3']
+    assert b['ratios']['updates_one_thread_eager'] == b['updates_per_s_one_thread']['ours'] / b['updates_per_s_one_thread']['sb3']
