@@ -14,9 +14,10 @@ sets; set here first, so SB3 has it too):
      a slow spell of this shared machine hits all of them alike.
   2. end-to-end steps/s while learning, default threads: `--steps` environment steps with learning, after
      `--learning-starts` steps of random actions (not timed). SB3: `model.learn` (one environment, in process, its
-     usual setup); ours: `train_sac` with 1, 4 and 8 environments (worker processes, acting overlapped with
-     learning), compiled, and with 4 environments eager, without overlap, and with the autograd update. Ours is
-     timed from `--warm` steps after learning starts (the first update compiles) to the end, evaluations excluded.
+     usual setup), run before ours and again after them, the faster of the two kept; ours: `train_sac` with 1, 4
+     and 8 environments (worker processes, acting overlapped with learning), compiled, and with 4 environments
+     eager, without overlap, and with the autograd update. Ours is timed from `--warm` steps after learning starts
+     (the first update compiles) to the end, evaluations excluded.
 
     .venv/bin/python scripts/bench_sac_vs_sb3.py                  # in `make bench`; figures to results/bench/
 """
@@ -155,23 +156,28 @@ def main():
           f"{prof['matmul_ms']:.2f} of {prof['ms_per_update_profiled']:.2f} ms; at this core's {gflops:.0f} GFLOP/s the products "
           f"alone need {floor:.2f} ms: at most {1000 / floor:.0f} updates/s ({1000 / floor / upd['sb3']:.2f}x SB3)")
     for x in prof['top'][:6]: print(f"      {x['op']:28s} {x['ms_per_update']:.3f} ms  ({x['calls_per_update']:.0f} calls)")
-    e2e = dict(sb3=sb3_learning(a.learning_starts, a.steps))
-    upd_learning = {}
+    sb3_runs = [sb3_learning(a.learning_starts, a.steps)]   # SB3 before ours and after (its faster run is the baseline)
+    e2e, upd_learning = {}, {}
     runs = dict(ours_1env=dict(n_envs=1, compile=True), ours_4env=dict(n_envs=4, compile=True), ours_8env=dict(n_envs=8, compile=True),
                 ours_4env_eager=dict(n_envs=4, compile=False), ours_4env_no_overlap=dict(n_envs=4, compile=True, overlap=False),
                 ours_4env_autograd=dict(n_envs=4, backward='autograd', compile=False))
     for k, kw in runs.items(): e2e[k], upd_learning[k] = ours_learning(a.learning_starts, a.steps, a.warm, **kw)
+    sb3_runs.append(sb3_learning(a.learning_starts, a.steps))
+    e2e = dict(sb3=max(sb3_runs), **e2e)
     for k, v in e2e.items():
         print(f"  steps/s while learning    {k:20s} {v:7.1f}   ({v / e2e['sb3']:.2f}x SB3)", flush=True)
     ratios = dict(updates_one_thread=upd['ours_compiled'] / upd['sb3'], updates_one_thread_eager=upd['ours'] / upd['sb3'],
                   updates_one_thread_autograd=upd['ours_autograd'] / upd['sb3'],
                   end_to_end_1env=e2e['ours_1env'] / e2e['sb3'], end_to_end_4env=e2e['ours_4env'] / e2e['sb3'],
                   end_to_end_4env_eager=e2e['ours_4env_eager'] / e2e['sb3'])
-    targets = dict(updates_one_thread=3.0, updates_one_thread_eager=3.0, end_to_end_4env=2.0, end_to_end_4env_eager=2.0)
+    targets = dict(updates_one_thread=3.0, end_to_end_4env=2.0)     # the forms a CPU run of >= 10k updates uses by default
     for k, t in targets.items(): print(f"  target {k}: >= {t}x, measured {ratios[k]:.2f}x: {'met' if ratios[k] >= t else 'NOT met'}")
+    print(f"  eager (the default of short runs and of GPUs): updates {ratios['updates_one_thread_eager']:.2f}x, "
+          f"end to end with 4 envs {ratios['end_to_end_4env_eager']:.2f}x")
     write_json(a.out, dict(device=f'cpu ({threads} threads)', task=TASK, hidden=HIDDEN, batch_size=BATCH, episode_len=EPISODE,
                            args=vars(a), forms=FORMS, keep_freed_memory=malloc, updates_per_s_one_thread=upd,
                            updates_per_s_one_thread_rounds=rounds, steps_per_s_while_learning=e2e, end_to_end_runs=runs,
+                           sb3_steps_per_s_while_learning_runs=sb3_runs,
                            profile=prof, updates_per_s_while_learning=upd_learning, ratios=ratios, targets=targets,
                            sb3_version=stable_baselines3.__version__, provenance=provenance()))
     print(f"  figures written to {a.out}")

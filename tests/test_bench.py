@@ -19,7 +19,8 @@ def test_bench_demos_prints_figures(root, python, tmp_path):
 def test_bench_sac_prints_figures(root, python, tmp_path):
     out = tmp_path/'sac.json'
     r = subprocess.run([python, str(root/'scripts'/'bench_sac.py'), '--conditions', 'state', 'pixels', '--n-envs', '2',
-                        '--act-steps', '40', '--learn-steps', '8', '--batch-size', '8', '--episode-len', '20', '--out', str(out)],
+                        '--act-steps', '40', '--learn-steps', '8', '--pixels-learn-steps', '8', '--warm', '4', '--batch-size', '8',
+                        '--episode-len', '20', '--out', str(out)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     for word in ('acting', 'updates', 'steps/s', 'state', 'pixels'):

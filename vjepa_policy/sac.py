@@ -252,15 +252,19 @@ class SAC:
         self.targets = [*self.qf_target.parameters(), *self.trunk_target.parameters()]  # ... in the same order
         self.critic_loss, self.actor_loss, self.manual_update = self._critic_loss, self._actor_loss, self._manual_update
         self.compiled = self._compiles(cfg)
-        if self.compiled and self.manual: self.manual_update = torch.compile(self._manual_update)
+        if self.compiled and self.manual:
+            # every agent compiles this method for its own shapes (one graph per input width): let a process hold many
+            torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
+            self.manual_update = torch.compile(self._manual_update)
         elif self.compiled: self.critic_loss, self.actor_loss = torch.compile(self._critic_loss), torch.compile(self._actor_loss)
         if self.device.type == 'cpu': keep_freed_memory()
 
-    AUTO_COMPILE_UPDATES = 20_000    # compiling costs 2-12 s once and saves about 1 ms an update on one CPU thread (measured)
+    AUTO_COMPILE_UPDATES = 10_000    # compiling costs 2-15 s once and saves about 1 ms an update on one CPU thread (measured)
     def _compiles(self, cfg) -> bool:
-        "`cfg.compile`, or where it is None: the manual update on the CPU, for a run of >= 20k updates, with a C++ compiler."
+        "`cfg.compile`, or where it is None: the manual update on the CPU, for a run of >= 10k updates, with a C++ compiler."
         if cfg.compile is not None: return cfg.compile
-        return (self.manual and self.device.type == 'cpu' and cfg.total_steps * cfg.updates_per_step >= self.AUTO_COMPILE_UPDATES
+        updates = (cfg.total_steps - cfg.learning_starts) * cfg.updates_per_step
+        return (self.manual and self.device.type == 'cpu' and updates >= self.AUTO_COMPILE_UPDATES
                 and bool(shutil.which(os.environ.get('CXX') or 'g++') or shutil.which('clang++')))
 
     def _flatten(self):
@@ -406,7 +410,8 @@ def keep_freed_memory(mmap_threshold:int=32 << 20, trim_threshold:int=256 << 20)
     try: libc = ctypes.CDLL('libc.so.6')
     except OSError: return False
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3                       # glibc's malloc.h
-    return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(libc.mallopt(M_TRIM_THRESHOLD, trim_threshold))
+    ok = [libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold), libc.mallopt(M_TRIM_THRESHOLD, trim_threshold)]
+    return all(ok)
 
 class FlatAdam:
     "Adam (torch's defaults: betas 0.9 and 0.999, eps 1e-8) on a `FlatParams`, written out; `lr` a rate, or one per element."
@@ -441,11 +446,11 @@ def mlp_forward(x, weights, biases):
         if k < len(weights) - 1: inputs.append(y.relu_())
     return inputs, y
 
-def weight_grad(out, h, d):
-    "d^T h, the gradient of weight `out` (seen as (out, in)), computed in the orientation `out` is stored in."
+def weight_grad(grad, h, d):
+    "d^T h into `grad`, a weight's gradient (seen as (out, in)), computed in the orientation it is stored in."
     mm = torch.bmm if d.dim() == 3 else torch.mm
-    if out.shape[-1] < out.shape[-2]: mm(h.transpose(-1, -2), d, out=out.transpose(-1, -2))   # stored (in, out): see `FlatParams`
-    else: mm(d.transpose(-1, -2), h, out=out)
+    if grad.shape[-1] < grad.shape[-2]: mm(h.transpose(-1, -2), d, out=grad.transpose(-1, -2))   # stored (in, out): see `FlatParams`
+    else: mm(d.transpose(-1, -2), h, out=grad)
 
 def mlp_backward(d, inputs, weights, grads=None, input_cols=None):
     "Backpropagate `d` (the gradient at the MLP's output) through it: its weights' and biases' gradients into `grads`, and the input's `input_cols` gradient, transposed, if asked."
@@ -649,6 +654,7 @@ class SACRun:
                    returns=[float(x) for x in rets], episode_len=cfg.episode_len,
                    train_return=float(np.mean(self.train_returns)) if self.train_returns else None,
                    device=str(self.device), seconds=self.elapsed(), updates=self.updates,
+                   backward='manual' if self.agent.manual else 'autograd', compiled=self.agent.compiled,
                    **{f'time_{k}': v for k, v in self.timing.items()},
                    **named_losses(self.losses))
         self.curve.append(rec); self.log(rec)
