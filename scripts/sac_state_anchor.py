@@ -27,13 +27,15 @@ def main():
     ap.add_argument('--out', default='results/sac/state-anchor.json')
     ap.add_argument('--run-dir', default=None, help='checkpoint folder (one sub-folder per seed): an interrupted run resumes')
     ap.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's own)")
+    ap.add_argument('--compile', choices=('auto', 'true', 'false'), default='auto',
+                    help='torch.compile the update (auto: SACConfig.compile=None, compiled on a CPU with a C++ compiler)')
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     runs = {}
     for s in a.seeds:
         cfg = SACConfig(conditions=['state'], seeds=[s], total_steps=a.steps, n_envs=a.n_envs, buffer_size=max(a.steps, 10_000),
                         learning_starts=5_000, episode_len=1000, eval_every=a.eval_every, eval_episodes=a.eval_episodes,
-                        checkpoint_every=a.checkpoint_every, seed=s)
+                        checkpoint_every=a.checkpoint_every, seed=s, compile=dict(auto=None, true=True, false=False)[a.compile])
         log = lambda r: print(f"seed {r['seed']} step {r['step']:7d}  eval return {r['mean_return']:7.1f}  "
                               f"success {r['success_rate']:.0%}  alpha {r.get('loss_alpha', float('nan')):.4f}  {r['step'] / r['seconds']:.0f} steps/s", flush=True) \
             if 'step' in r else None

@@ -58,9 +58,10 @@ class SACConfig(Settings):
     gpu: str = 'H100'              # Modal GPU type
     overlap: bool = True           # the workers step the next batch while the agent learns (updates see the transitions before it)
     backward: str = 'manual'       # 'manual': the update's gradients written out (no autograd), 'autograd': torch's (pixels always)
-    compile: bool|None = None      # torch.compile the update (manual: whole; autograd: the losses); None: where measured to help (`SAC`)
+    compile: bool|None = False     # torch.compile the update (manual: whole; autograd: the losses); None: where measured to help (`SAC`)
     condition_seeds: dict|None = None  # {condition: seeds} for conditions that run other seeds than `seeds` (others ignored)
-    not_key = ('conditions', 'seeds', 'condition_seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every')
+    not_key = ('conditions', 'seeds', 'condition_seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every',
+               'backward')         # backward: the same SAC either way (tested to float rounding), as a machine's rounding
 
     def seeds_of(self, condition:str) -> list[int]:
         "The seeds `condition` runs: its own in `condition_seeds`, else `seeds`."
@@ -368,6 +369,10 @@ class SAC:
 
     def load_state_dict(self, s:dict):
         if 'qf' not in s: raise ValueError("This agent was saved by an older version (two separate critics); train it again.")
+        saved = 'manual' if set(s['q_opt']) == {'m', 'v', 'powers'} else 'autograd'
+        if saved != ('manual' if self.manual else 'autograd'):
+            raise ValueError(f"This agent was saved by the {saved} update: resume it with --set sac.backward={saved} (the same SAC "
+                             "either way), or train again (--force).")
         for k in self._MODULES: getattr(self, k).load_state_dict(s[k])
         with torch.no_grad(): self.log_alpha.copy_(s['log_alpha'])
         return self
