@@ -4,8 +4,8 @@ Each condition runs `train_sac` twice, and the figures come from the run's own t
   1. acting: `--act-steps` environment steps with random actions, no learning (stepping, rendering, encoding);
   2. learning: `--warm` steps with learning from the first step, not timed (the first update compiles), then
      `--learn-steps` timed steps (`--pixels-learn-steps` for `pixels`, whose CNN update takes seconds on a CPU,
-     timed from the first step), `--utd` updates per environment step, the update compiled on the CPU as a long
-     run's is by default (`--compile`).
+     timed from the first step), `--utd` updates per environment step, the update compiled on the CPU (as
+     `compile=None` compiles a long run's; `--compile`).
 Printed: acting steps/s, gradient updates/s (batch `--batch-size`), and end-to-end steps/s while learning
 (acting plus updates; start-up and evaluations excluded). The encoder runs once per step for all `--n-envs` environments.
 
@@ -48,7 +48,7 @@ def main():
     ap.add_argument('--warm', type=int, default=160, help='learning steps before the timed ones (not timed: compiling)')
     ap.add_argument('--backward', choices=('manual', 'autograd'), default='manual', help="the update's form (SACConfig.backward)")
     ap.add_argument('--compile', choices=('default', 'true', 'false'), default='default',
-                    help="compile the update; default: on the CPU, as a CPU run of >= 10k updates does by default, eager on a GPU "
+                    help="compile the update; default: on the CPU (as compile=None does for a run of >= 10k updates), eager on a GPU "
                          "(pixels never compile)")
     ap.add_argument('--utd', type=float, default=1.0)
     ap.add_argument('--batch-size', type=int, default=256)
