@@ -23,7 +23,7 @@ from .bc import mlp
 
 # %% auto #0
 __all__ = ['SAC_CONDITIONS', 'HALF_LOG_2PI', 'LOSSES', 'SACConfig', 'Actor', 'QNetwork', 'TwinQ', 'PixelTrunk', 'random_shift',
-           'PixelFrames', 'sac_encoder', 'ReplayBuffer', 'adam', 'SAC', 'named_losses', 'FlatParams',
+           'PixelFrames', 'sac_encoder', 'ReplayBuffer', 'adam', 'SAC', 'named_losses', 'FlatParams', 'has_cxx',
            'keep_freed_memory', 'FlatAdam', 'mlp_forward', 'weight_grad', 'mlp_backward', 'DeviceWindow',
            'AgentController', 'RandomStreams', 'run_key', 'SACRun', 'train_sac', 'condition_config', 'random_floor',
            'train_conditions']
@@ -265,8 +265,7 @@ class SAC:
         "`cfg.compile`, or where it is None: the manual update on the CPU, for a run of >= 10k updates, with a C++ compiler."
         if cfg.compile is not None: return cfg.compile
         updates = (cfg.total_steps - cfg.learning_starts) * cfg.updates_per_step
-        return (self.manual and self.device.type == 'cpu' and updates >= self.AUTO_COMPILE_UPDATES
-                and bool(shutil.which(os.environ.get('CXX') or 'g++') or shutil.which('clang++')))
+        return self.manual and self.device.type == 'cpu' and updates >= self.AUTO_COMPILE_UPDATES and has_cxx()
 
     def _flatten(self):
         "For the manual update: critics, targets and actor with the temperature, each as views of one flat buffer, and their Adams."
@@ -406,6 +405,10 @@ class FlatParams:
     def attach(self, params):
         "Make the parameters `params` (same shapes, same order) views of this buffer."
         for p, v in zip(params, self.params): p.data = v
+
+def has_cxx() -> bool:
+    "Is there a C++ compiler (`$CXX`, else g++ or clang++) for inductor's CPU kernels?"
+    return bool(shutil.which(os.environ.get('CXX') or 'g++') or shutil.which('clang++'))
 
 def keep_freed_memory(mmap_threshold:int=32 << 20, trim_threshold:int=256 << 20) -> bool:
     "Let glibc's malloc keep freed blocks (up to 32 MB) for reuse rather than give them back to the system; process-wide; False where it is not glibc."
