@@ -39,7 +39,8 @@ def main():
     times = []
     for i in range(a.steps + 2):
         t0 = time.perf_counter()
-        masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale))
+        masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale),
+                             future=cfg.future_tubelets)
         train_step(model, target, opt, normalise(clips), masks, cfg.lr, cfg.ema_start, cfg.grad_clip)
         if i >= 2: times.append(time.perf_counter() - t0)
     step = float(np.median(times)); cps = cfg.batch_size / step

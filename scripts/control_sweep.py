@@ -106,7 +106,8 @@ def main():
             if step == a.steps: break
             rng = np.random.default_rng([cfg.seed, step])
             x = normalise(clips.sample(rng, cfg.batch_size, cfg.motion_share))
-            masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale))
+            masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale),
+                                 future=cfg.future_tubelets)
             losses.append(train_step(model, target, opt, x, masks, lr_at(step, cfg), momentum_at(step, cfg), cfg.grad_clip))
 
 

@@ -19,9 +19,9 @@ from .demos import DemoDataset
 from .probe import split_episodes
 
 # %% auto #0
-__all__ = ['BACKENDS', 'PretrainConfig', 'block_mask', 'tube_masks', 'sample_masks', 'Clips', 'encode_visible', 'jepa_loss',
-           'lr_at', 'momentum_at', 'ema_update', 'train_step', 'CollapseError', 'embedding_stats', 'check_collapse',
-           'build_model', 'pretrain_key', 'pretrain', 'pretrained_models', 'models_for']
+__all__ = ['BACKENDS', 'PretrainConfig', 'block_mask', 'tube_masks', 'future_mask', 'sample_masks', 'Clips', 'encode_visible',
+           'jepa_loss', 'lr_at', 'momentum_at', 'ema_update', 'train_step', 'CollapseError', 'embedding_stats',
+           'check_collapse', 'build_model', 'pretrain_key', 'pretrain', 'pretrained_models', 'models_for']
 
 # %% ../nbs/15_pretrain.ipynb #1e5cc28e
 BACKENDS = ('local', 'modal')
@@ -44,6 +44,7 @@ class PretrainConfig(Settings):
     pred_heads: int = 3
     mask_ratio: float = 0.75       # share of spatial positions masked (the same in every frame: tubes)
     short_scale: float = 0.15      # short-range blocks: each covers this share of the frame
+    future_tubelets: int = 0       # > 0: a third mask that hides the clip's last tubelets whole (predict the future)
     long_scale: float = 0.7        # long-range blocks
     lr: float = 1e-3               # peak learning rate (AdamW)
     final_lr: float = 1e-5         # after the cosine decay
@@ -63,7 +64,7 @@ class PretrainConfig(Settings):
     backend: str = 'local'         # 'local', or 'modal' (a Modal GPU; needs a token)
     gpu: str = 'A10G'              # Modal GPU type
     not_key = ('diag_every', 'checkpoint_every', 'device', 'threads', 'backend', 'gpu')
-    quiet_default = ('motion_share',)   # pretrainings made before it existed keep their keys
+    quiet_default = ('motion_share', 'future_tubelets')   # pretrainings made before they existed keep their keys
 
     def __post_init__(self):
         if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
@@ -71,6 +72,9 @@ class PretrainConfig(Settings):
         if self.frames % self.tubelet_size: raise ValueError(f"frames ({self.frames}) must be a multiple of tubelet_size.")
         if self.crop_size % self.patch_size: raise ValueError(f"crop_size ({self.crop_size}) must be a multiple of patch_size.")
         if not 0 <= self.motion_share <= 1: raise ValueError(f"motion_share must be in [0, 1], got {self.motion_share}.")
+        if not 0 <= self.future_tubelets < self.frames // self.tubelet_size:
+            raise ValueError(f"future_tubelets must be in [0, {self.frames // self.tubelet_size}) (a clip has "
+                             f"{self.frames // self.tubelet_size} tubelets, and one must stay visible), got {self.future_tubelets}.")
 
     @property
     def condition(self) -> str:
@@ -100,9 +104,16 @@ def tube_masks(masks:np.ndarray, t:int) -> tuple[torch.Tensor, torch.Tensor]:
     tgt = np.stack([(steps + np.flatnonzero(m)[None]).ravel() for m in masks])
     return torch.from_numpy(ctx), torch.from_numpy(tgt)
 
-def sample_masks(rng:np.random.Generator, batch:int, grid:int, t:int, ratio:float, scales=(0.15, 0.7)) -> list:
-    "One (context, target) pair of index tensors per mask generator (short-range, long-range)."
-    return [tube_masks(np.stack([block_mask(rng, grid, ratio, s) for _ in range(batch)]), t) for s in scales]
+def future_mask(batch:int, grid:int, t:int, future:int) -> tuple[torch.Tensor, torch.Tensor]:
+    "Context = every token of the first `t - future` tubelets, target = every token of the last `future`."
+    k = (t - future) * grid * grid
+    return torch.arange(k).repeat(batch, 1), torch.arange(k, t * grid * grid).repeat(batch, 1)
+
+def sample_masks(rng:np.random.Generator, batch:int, grid:int, t:int, ratio:float, scales=(0.15, 0.7), future:int=0) -> list:
+    """One (context, target) pair of index tensors per mask generator (short-range, long-range; and with `future` > 0
+    a third that hides the last `future` tubelets whole). The third draws nothing, so `future` leaves the others as they were."""
+    masks = [tube_masks(np.stack([block_mask(rng, grid, ratio, s) for _ in range(batch)]), t) for s in scales]
+    return masks + [future_mask(batch, grid, t, future)] if future else masks
 
 # %% ../nbs/15_pretrain.ipynb #a5ddd225
 class Clips:
@@ -252,6 +263,7 @@ def _summary(ck:dict, cfg:PretrainConfig, task:str, params:int) -> dict:
                 seconds=ck['seconds'], clips_per_second=ck['step'] * cfg.batch_size / ck['seconds'] if ck['seconds'] else None,
                 final_loss=float(np.mean(ck['losses'][-50:])) if ck['losses'] else None, params=params,
                 device=ck['device'], init=cfg.init, mask_ratio=cfg.mask_ratio, motion_share=cfg.motion_share,
+                future_tubelets=cfg.future_tubelets,
                 **{k: last.get(k) for k in ('val_loss', 'eff_rank', 'std_mean', 'std_min')})
 
 def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress:bool=True, max_steps:int|None=None) -> list[dict]:
@@ -285,7 +297,8 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
     val = Clips(ds, [ds.episodes[i] for i in held], c.crop_size, cfg.frames, progress=False)
     val_x = normalise(val.sample(np.random.default_rng([cfg.seed, 1 << 30]), min(256, 16 * len(held))))
     val_masks = sample_masks(np.random.default_rng([cfg.seed, 1 << 31]), len(val_x), c.crop_size // c.patch_size,
-                             cfg.frames // c.tubelet_size, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale))
+                             cfg.frames // c.tubelet_size, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale),
+                             future=cfg.future_tubelets)
     grid, t = c.crop_size // c.patch_size, cfg.frames // c.tubelet_size
     amp = torch.autocast('cuda', dtype=torch.bfloat16, enabled=device.type == 'cuda')
 
@@ -313,7 +326,8 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
         for step in range(start, stop):
             rng = np.random.default_rng([cfg.seed, step])
             x = normalise(clips.sample(rng, cfg.batch_size, cfg.motion_share)).to(device, non_blocking=True)
-            masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale))
+            masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale),
+                             future=cfg.future_tubelets)
             loss = train_step(model, target, opt, x, masks, lr_at(step, cfg), momentum_at(step, cfg), cfg.grad_clip, amp)
             ck['losses'].append(loss); ck['step'] = step + 1
             bar.update(); bar.set_postfix(loss=f"{ck['losses'][-1]:.3f}")
