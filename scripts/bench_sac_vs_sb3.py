@@ -172,7 +172,7 @@ def main():
                   end_to_end_4env_eager=e2e['ours_4env_eager'] / e2e['sb3'])
     targets = dict(updates_one_thread=3.0, end_to_end_4env=2.0)     # compiled: the form `compile=None` gives a long CPU run
     for k, t in targets.items(): print(f"  target {k}: >= {t}x, measured {ratios[k]:.2f}x: {'met' if ratios[k] >= t else 'NOT met'}")
-    print(f"  eager (SACConfig.compile=False, the default): updates {ratios['updates_one_thread_eager']:.2f}x, "
+    print(f"  eager (SACConfig.compile=False; a short run's or a GPU's default): updates {ratios['updates_one_thread_eager']:.2f}x, "
           f"end to end with 4 envs {ratios['end_to_end_4env_eager']:.2f}x")
     write_json(a.out, dict(device=f'cpu ({threads} threads)', task=TASK, hidden=HIDDEN, batch_size=BATCH, episode_len=EPISODE,
                            args=vars(a), forms=FORMS, keep_freed_memory=malloc, updates_per_s_one_thread=upd,

@@ -113,6 +113,7 @@ class Settings:
     "Base of the stage settings dataclasses (frozen, keyword-only)."
     not_key:typing.ClassVar[tuple] = ()     # fields that do not change any one result (which conditions or seeds run)
     quiet_default:typing.ClassVar[tuple] = ()   # fields added after runs were made: left out while at their default
+    legacy_key:typing.ClassVar[dict] = {}   # fields that left the key after runs were made: {field: the value their keys hold}
 
     def fingerprinted(self) -> dict:
         """The fields a stage's fingerprint reads: all of them, less those of `quiet_default` at their default value,
@@ -121,8 +122,11 @@ class Settings:
         return {k: v for k, v in asdict(self).items() if not (k in quiet and v == quiet[k])}
 
     def key(self) -> dict:
-        "What a result of the stage depends on: the `fingerprinted` fields but those in `not_key`, as JSON reads it back."
-        return json_roundtrip({k: v for k, v in self.fingerprinted().items() if k not in self.not_key})
+        """What a result of the stage depends on: the `fingerprinted` fields but those in `not_key`, as JSON reads it back.
+        A field of `legacy_key` was found not to change a result after runs were made with it in their keys: the key
+        holds the value those runs recorded, whatever this one's is, so that they still match."""
+        out = {k: v for k, v in self.fingerprinted().items() if k not in self.not_key and k not in self.legacy_key}
+        return json_roundtrip({**out, **self.legacy_key})
 
 def settings_class(stage:str) -> type:
     "The settings dataclass of `stage`."

@@ -58,10 +58,11 @@ class SACConfig(Settings):
     gpu: str = 'H100'              # Modal GPU type
     overlap: bool = True           # the workers step the next batch while the agent learns (updates see the transitions before it)
     backward: str = 'manual'       # 'manual': the update's gradients written out (no autograd), 'autograd': torch's (pixels always)
-    compile: bool|None = False     # torch.compile the update (manual: whole; autograd: the losses); None: where measured to help (`SAC`)
+    compile: bool|None = None      # torch.compile the update (manual: whole; autograd: the losses); None: where measured to help (`SAC`)
     condition_seeds: dict|None = None  # {condition: seeds} for conditions that run other seeds than `seeds` (others ignored)
     not_key = ('conditions', 'seeds', 'condition_seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every',
                'backward')         # backward: the same SAC either way (tested to float rounding), as a machine's rounding
+    legacy_key = dict(compile=False)   # compiled or eager, the same SAC too; runs made before held compile=False in their keys
 
     def seeds_of(self, condition:str) -> list[int]:
         "The seeds `condition` runs: its own in `condition_seeds`, else `seeds`."
