@@ -58,3 +58,24 @@ def test_bench_sac_vs_sb3_prints_figures(root, python, tmp_path):
     assert all(v > 0 for v in [*b['updates_per_s_one_thread'].values(), *b['steps_per_s_while_learning'].values()]), b
     assert b['ratios']['updates_one_thread'] == b['updates_per_s_one_thread']['ours_compiled'] / b['updates_per_s_one_thread']['sb3']
     assert b['ratios']['updates_one_thread_eager'] == b['updates_per_s_one_thread']['ours'] / b['updates_per_s_one_thread']['sb3']
+
+
+def test_bench_sac_then_now_runs_both_trees(root, python, tmp_path):
+    "Against HEAD (any clone has it) in a temporary worktree; compiling off (TORCHDYNAMO_DISABLE): this checks the script."
+    import os
+    out = tmp_path/'then-now.json'
+    r = subprocess.run([python, str(root/'scripts'/'bench_sac_then_now.py'), '--baseline', 'HEAD', '--conditions', 'state',
+                        '--rounds', '1', '--n-envs', '2', '--act-steps', '8', '--learn-steps', '8', '--warm', '4',
+                        '--batch-size', '8', '--episode-len', '20', '--out', str(out)],
+                       capture_output=True, text=True, timeout=600, cwd=root, env=dict(os.environ, TORCHDYNAMO_DISABLE='1'))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'steps/s now' in r.stdout and 'x' in r.stdout.splitlines()[-2]
+    b = json.loads(out.read_text())
+    assert len(b['baseline']) == 40 and set(b['rounds']) == {'then', 'now'}
+    assert b['ratio_learning_steps_per_s']['state'] == (b['median']['now']['state']['learning_steps_per_s']
+                                                        / b['median']['then']['state']['learning_steps_per_s'])
+    worktrees = subprocess.run(['git', 'worktree', 'list'], cwd=root, capture_output=True, text=True).stdout
+    assert 'bench-then-' not in worktrees                      # the temporary checkout is gone
+    bad = subprocess.run([python, str(root/'scripts'/'bench_sac_then_now.py'), '--baseline', 'no-such-commit', '--out', str(out)],
+                         capture_output=True, text=True, timeout=120, cwd=root)
+    assert bad.returncode != 0 and 'Unknown baseline' in bad.stderr
