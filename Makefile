@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_bc.py
 	$(BIN)/python scripts/bench_sac.py
 	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python scripts/bench_sac_vs_sb3.py
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(BIN)/python scripts/bench_sac_then_now.py --rounds 3
 	$(BIN)/python scripts/bench_pretrain.py
 	$(BIN)/python scripts/bench_gpu_path.py
 
