@@ -175,3 +175,16 @@ def test_restore_puts_a_publication_back_and_keeps_its_wall_times(root, smoke_ru
     bad = subprocess.run([py, script, '--restore', str(smoke_run), str(tmp_path/'x')], capture_output=True, text=True,
                          cwd=root, timeout=600)
     assert bad.returncode != 0 and 'was not made by this script' in bad.stderr
+
+
+def test_attentive_probe_script_runs_on_the_smoke_run(root, python, smoke_run, tmp_path):
+    out = tmp_path/'ap.json'
+    r = subprocess.run([python, str(root/'scripts'/'control_attentive_probe.py'), str(smoke_run), '--episodes', '4', '--every', '10',
+                        '--epochs', '2', '--seeds', '0', '--out', str(out)], capture_output=True, text=True, timeout=600, cwd=root)
+    assert r.returncode == 0, r.stderr[-3000:]
+    b = json.loads(out.read_text())
+    assert {x['condition'] for x in b['rows']} == {'vjepa2-small-jepa', 'vjepa2-small-random'}
+    assert {x['target'] for x in b['rows']} >= {'finger_xy', 'target_xy'} and b['provenance']['command']
+    none = subprocess.run([python, str(root/'scripts'/'control_attentive_probe.py'), str(tmp_path), '--out', str(out)],
+                          capture_output=True, text=True, timeout=120, cwd=root)
+    assert none.returncode != 0
