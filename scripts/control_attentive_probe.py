@@ -83,10 +83,10 @@ def main():
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     root = Path(a.run_dir)/a.task
-    ds = DemoDataset(root/'demos'/'data.zarr')
     model = root/'pretrain'/'model'
     if not (model/'config.json').exists():
-        raise SystemExit(f"No trained model in {model}: run the pretrain stage of {a.run_dir} first.")
+        raise SystemExit(f"No trained model in {model}: run the demos and pretrain stages of {a.run_dir} first.")
+    ds = DemoDataset(root/'demos'/'data.zarr')
     eps = ds.episodes[:a.episodes]
     steps = np.arange(0, ds.config.episode_len, a.every)
     Y = {t: ds.array(f'info/{t}')[:len(eps)][:, steps].reshape(len(eps) * len(steps), -1).astype(np.float64) for t in PROBE_TARGETS}

@@ -1,5 +1,5 @@
 """The benchmark script runs and prints its figures (tiny scale: this checks the script, not the speed)."""
-import json, subprocess
+import json, re, subprocess
 
 
 def test_bench_demos_prints_figures(root, python, tmp_path):
@@ -69,9 +69,11 @@ def test_bench_sac_then_now_runs_both_trees(root, python, tmp_path):
                         '--batch-size', '8', '--episode-len', '20', '--out', str(out)],
                        capture_output=True, text=True, timeout=600, cwd=root, env=dict(os.environ, TORCHDYNAMO_DISABLE='1'))
     assert r.returncode == 0, r.stderr[-3000:]
-    assert 'steps/s now' in r.stdout and 'x' in r.stdout.splitlines()[-2]
+    assert 'steps/s now' in r.stdout and re.search(r'\d+\.\d\dx$', r.stdout.splitlines()[-2]), r.stdout
     b = json.loads(out.read_text())
     assert len(b['baseline']) == 40 and set(b['rounds']) == {'then', 'now'}
+    # each side imported its own tree's library: the baseline's from the temporary worktree, not from this one
+    assert b['libraries']['now'].startswith(str(root)) and 'bench-then-' in b['libraries']['then'], b['libraries']
     assert b['ratio_learning_steps_per_s']['state'] == (b['median']['now']['state']['learning_steps_per_s']
                                                         / b['median']['then']['state']['learning_steps_per_s'])
     worktrees = subprocess.run(['git', 'worktree', 'list'], cwd=root, capture_output=True, text=True).stdout

@@ -119,7 +119,10 @@ class Settings:
         """The fields a stage's fingerprint reads: all of them, less those of `quiet_default` at their default value,
         so that adding a setting does not make every earlier run folder run its stages again."""
         quiet = {f.name: f.default for f in fields(self) if f.name in self.quiet_default}
-        return {k: v for k, v in asdict(self).items() if not (k in quiet and v == quiet[k])}
+        default = {f.name: f.default for f in fields(self) if f.name in self.legacy_key}
+        out = {k: v for k, v in asdict(self).items() if not (k in quiet and v == quiet[k])}
+        # a `legacy_key` field at its (new) default reads as the value runs were made with: their stages stay current
+        return {k: self.legacy_key[k] if k in default and v == default[k] else v for k, v in out.items()}
 
     def key(self) -> dict:
         """What a result of the stage depends on: the `fingerprinted` fields but those in `not_key`, as JSON reads it back.
@@ -127,6 +130,11 @@ class Settings:
         holds the value those runs recorded, whatever this one's is, so that they still match."""
         out = {k: v for k, v in self.fingerprinted().items() if k not in self.not_key and k not in self.legacy_key}
         return json_roundtrip({**out, **self.legacy_key})
+
+    @classmethod
+    def legacy(cls, stored:dict) -> dict:
+        "A stored key as `key()` now writes it: its `legacy_key` fields at the recorded values (a run made with another reads the same)."
+        return {**stored, **cls.legacy_key}
 
 def settings_class(stage:str) -> type:
     "The settings dataclass of `stage`."

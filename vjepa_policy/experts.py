@@ -155,7 +155,7 @@ def expert_weights(task:str, expert_dir=None) -> Path:
 
 # %% ../nbs/30_experts.ipynb #e512511e
 def _curve(curve:list[dict]) -> list[dict]:
-    return [{k: r.get(k) for k in ('step', 'mean_return', 'success_rate', 'seconds')} for r in curve]
+    return [{k: r.get(k) for k in ('step', 'mean_return', 'success_rate', 'seconds', 'backward', 'compiled')} for r in curve]
 
 def train_expert(task:str, cfg:ExpertConfig, out_dir, progress:bool=True, log=print, force:bool=False) -> dict:
     "Train `task`'s SAC expert into `out_dir` (resumable), export its actor, evaluate it; its record (also `expert.json`)."

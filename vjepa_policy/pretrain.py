@@ -106,6 +106,7 @@ def tube_masks(masks:np.ndarray, t:int) -> tuple[torch.Tensor, torch.Tensor]:
 
 def future_mask(batch:int, grid:int, t:int, future:int) -> tuple[torch.Tensor, torch.Tensor]:
     "Context = every token of the first `t - future` tubelets, target = every token of the last `future`."
+    if not 0 < future < t: raise ValueError(f"future must be in [1, {t - 1}] for clips of {t} tubelets, got {future}.")
     k = (t - future) * grid * grid
     return torch.arange(k).repeat(batch, 1), torch.arange(k, t * grid * grid).repeat(batch, 1)
 

@@ -63,6 +63,7 @@ class SACConfig(Settings):
     not_key = ('conditions', 'seeds', 'condition_seeds', 'pixels_buffer', 'backend', 'gpu', 'checkpoint_every',
                'backward')         # backward: the same SAC either way (tested to float rounding), as a machine's rounding
     legacy_key = dict(compile=False)   # compiled or eager, the same SAC too; runs made before held compile=False in their keys
+    quiet_default = ('backward',)      # stage fingerprints of run folders made before it existed stay as they were
 
     def seeds_of(self, condition:str) -> list[int]:
         "The seeds `condition` runs: its own in `condition_seeds`, else `seeds`."
@@ -574,7 +575,7 @@ class SACRun:
     def run(self) -> list[dict]:
         "Train to `total_steps` (resuming the checkpoint of the same run if there is one); returns the curve."
         cfg, d, ck = self.cfg, self.run_dir, None
-        if d and open_or_refuse(d/'curve.json', self.key, lambda p: read_json(p)['key'], self.force, 'a SAC run'):
+        if d and open_or_refuse(d/'curve.json', self.key, lambda p: SACConfig.legacy(read_json(p)['key']), self.force, 'a SAC run'):
             return read_json(d/'curve.json')['curve']
         if d and open_or_refuse(d/'checkpoint.pt', self.key, self._read_checkpoint, self.force, 'a SAC checkpoint'):
             ck = self._checkpoint
@@ -644,7 +645,7 @@ class SACRun:
     def _read_checkpoint(self, path) -> dict:
         "The key of a checkpoint, which is kept to resume from (loaded once)."
         self._checkpoint = load_torch(path)
-        return self._checkpoint['key']
+        return SACConfig.legacy(self._checkpoint['key'])     # compiled or not when it was saved: the same SAC
 
     def start_episodes(self) -> np.ndarray:
         "Reset every environment on the training episodes `episode`, `episode`+1, ...; their embeddings."
