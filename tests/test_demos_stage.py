@@ -3,13 +3,15 @@ import json
 import papermill as pm
 import pytest
 from vjepa_policy.demos import DemoDataset
+from vjepa_policy.pipeline import runnable_copy
 
 PARAMS = dict(profile='smoke', settings=dict(episodes=3, episode_len=10, size=64, workers=2))
 
 
 def run_stage(root, tmp_path, name, **over):
     out = tmp_path/f'{name}.ipynb'
-    pm.execute_notebook(str(root/'nbs'/'10_demos.ipynb'), str(out), cwd=str(root), kernel_name='python3',
+    src = runnable_copy(root/'nbs'/'10_demos.ipynb', tmp_path/'.src', tests=False)    # as the pipeline runs it (tests: nbdev_test)
+    pm.execute_notebook(str(src), str(out), cwd=str(root), kernel_name='python3',
                         parameters={**PARAMS, 'out_dir': str(tmp_path/'demos'), **over}, progress_bar=False)
     return json.loads((tmp_path/'demos'/'metrics.json').read_text()), out
 

@@ -14,6 +14,7 @@ def test_hf_condition_end_to_end(root, tmp_path):
     exe = root/'.venv'/'bin'/'vjepa-policy'
     r = subprocess.run([str(exe) if exe.exists() else 'vjepa-policy', 'run', '--profile', 'smoke', '--run-dir', str(run),
                         '--tasks', 'reacher-easy', '--conditions', cond, 'state', '--stages', 'demos,encode,probe,bc,evaluate,report',
+                        '--no-notebook-tests',
                         '--set', 'demos.episodes=4', 'demos.episode_len=30', 'demos.size=64', 'evaluate.episodes=4', 'evaluate.n_envs=4'],
                        capture_output=True, text=True, cwd=root, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

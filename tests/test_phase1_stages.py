@@ -2,12 +2,15 @@
 reading the folders of the stages before it."""
 import json
 import papermill as pm
+from vjepa_policy.pipeline import runnable_copy
 
 CONDS = ['vjepa2-tiny-random', 'dinov2-tiny-random', 'noise', 'state']
 
 
 def run(root, tmp_path, nb, **params):
-    pm.execute_notebook(str(root/'nbs'/nb), str(tmp_path/nb), cwd=str(root), kernel_name='python3',
+    "The stage notebook as the pipeline runs it: `runnable_copy` without its tests (`nbdev_test` runs those)."
+    src = runnable_copy(root/'nbs'/nb, tmp_path/'.src', tests=False)
+    pm.execute_notebook(str(src), str(tmp_path/nb), cwd=str(root), kernel_name='python3',
                         parameters=dict(profile='smoke', **params), progress_bar=False)
 
 

@@ -25,19 +25,23 @@ def test_two_stage_pipeline_reuse_and_force(root, tmp_path):
 
     r = cli(root, *MINI, '--run-dir', str(run))                       # finished stages are reused
     assert r.returncode == 0 and r.stdout.count('reused') == 2, r.stdout
-    r = cli(root, *MINI, '--run-dir', str(run), '--stages', 'encode', '--force')   # --force runs the stage again
+    r = cli(root, *MINI, '--run-dir', str(run), '--stages', 'encode', '--force', '--no-notebook-tests')   # --force runs it again
     assert r.returncode == 0 and 'reused' not in r.stdout and 'encode [reacher-easy]: done' in r.stdout, r.stdout
-    r = cli(root, '--profile', 'smoke', '--tasks', 'reacher-easy', '--stages', 'encode', '--conditions', 'state', '--run-dir', str(run))
+    assert '11_encode.ipynb (without its tests)' in r.stdout, r.stdout
+    executed = (run/'notebooks'/'reacher-easy__11_encode.ipynb').read_text()
+    assert 'injected-parameters' in executed and "test_eq((m['clips'], m['condition'])" not in executed   # ran, its tests not
+    r = cli(root, '--profile', 'smoke', '--tasks', 'reacher-easy', '--stages', 'encode', '--conditions', 'state', '--run-dir', str(run),
+            '--no-notebook-tests')
     assert r.returncode == 0 and 'reused' not in r.stdout, r.stdout  # other parameters: the stage runs again
 
 
 def test_failing_stage_stops_with_its_notebook_and_error(root, tmp_path):
     run = tmp_path/'run'
-    assert cli(root, *MINI, '--run-dir', str(run), '--stages', 'demos').returncode == 0
+    assert cli(root, *MINI, '--run-dir', str(run), '--stages', 'demos', '--no-notebook-tests').returncode == 0
     before = (run/'reacher-easy'/'demos'/'metrics.json').read_bytes()
     # a notebook that fails (a frame size the renderer refuses): the run stops, naming the notebook and the error
     r = cli(root, '--profile', 'smoke', '--run-dir', str(run), '--stages', 'demos', '--set', 'demos.size=4',
-            '--tasks', 'reacher-hard')
+            '--tasks', 'reacher-hard', '--no-notebook-tests')
     assert r.returncode == 1
     assert 'reacher-hard__10_demos.ipynb' in r.stderr and 'Bad frame size 4' in r.stderr, r.stderr
     assert (run/'reacher-easy'/'demos'/'metrics.json').read_bytes() == before          # earlier work intact

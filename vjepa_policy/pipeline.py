@@ -165,7 +165,7 @@ def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nb
     nb_out = Path(run_dir)/'notebooks'/((f"{task}__" if task else '') + stage.notebook)
     nb_out.parent.mkdir(parents=True, exist_ok=True); out.mkdir(parents=True, exist_ok=True)
     if mark.exists(): mark.unlink()
-    log(f"  {label}: running {stage.notebook}{'' if tests else ' (its tests ran with an earlier task)'} -> {nb_out}")
+    log(f"  {label}: running {stage.notebook}{'' if tests else ' (without its tests)'} -> {nb_out}")
     t0 = time.perf_counter()
     try:
         # the stage's own progress bars (its stderr) stream to ours; papermill's per-cell bar would interleave with them
@@ -181,8 +181,9 @@ def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nb
 
 # %% ../nbs/99_pipeline.ipynb #242c950c
 def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:bool=False, overrides:dict|None=None,
-                 nbs=None, log=print) -> dict:
-    "Run the pipeline (`overrides`: {stage: {key: value}}); returns the manifest (also in `run_dir/manifest.json`)."
+                 nbs=None, log=print, tests:bool=True) -> dict:
+    """Run the pipeline (`overrides`: {stage: {key: value}}); returns the manifest (also in `run_dir/manifest.json`).
+    Each stage notebook runs its tests with its first task; `tests=False`: never (`nbdev_test` runs them)."""
     prof, run_dir = get_profile(profile), Path(run_dir)
     nbs = Path(nbs) if nbs else Path(__file__).resolve().parents[1]/'nbs'
     if not (nbs/STAGES[0].notebook).exists():
@@ -201,7 +202,7 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
         for t in (tasks if s.per_task else [None]):
             m = stage_dir(run_dir, s, t)/'.stage.json'
             if m.exists() and stage_needed(s.name, resolved, t): keys[s.name, t] = read_json(m)['key']   # not a stale one
-    t_all, tested = time.perf_counter(), set()       # tested: stages whose notebook tests ran in this invocation
+    t_all, tested = time.perf_counter(), set() if tests else {s.name for s in STAGES}   # tested: need not run their tests
     log(f"vjepa-policy: profile {profile} ({prof['label']}), tasks {', '.join(tasks)}, run dir {run_dir}")
     try:
         for i, s in enumerate(chosen, 1):
@@ -272,9 +273,11 @@ def main(argv=None):
     r.add_argument('--episode-len', type=int, default=None, help="SAC episode length (default: the profile's; 1000 for published returns)")
     r.add_argument('--stages', default=None, help=f"comma-separated subset of {','.join(STAGE_NAMES)}")
     r.add_argument('--force', action='store_true', help='run the selected stages again even if finished')
+    r.add_argument('--no-notebook-tests', action='store_true',
+                   help="run the stage notebooks without their test cells (nbdev_test runs those; the outputs are the same)")
     a = ap.parse_args(argv)
     try:
-        run_pipeline(a.profile, a.run_dir, a.tasks, a.stages, a.force, cli_overrides(a))
+        run_pipeline(a.profile, a.run_dir, a.tasks, a.stages, a.force, cli_overrides(a), tests=not a.no_notebook_tests)
     except (StageError, OutputError, ValueError, FileNotFoundError) as e:
         print(f"vjepa-policy: {e}", file=sys.stderr); return 1
     except KeyboardInterrupt:
