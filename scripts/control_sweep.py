@@ -21,7 +21,7 @@ from tqdm import tqdm
 from vjepa_policy.core import stage_settings, parse_overrides, provenance
 from vjepa_policy.demos import DemoDataset
 from vjepa_policy.encoders import normalise, pool_tokens
-from vjepa_policy.pretrain import Clips, build_model, sample_masks, train_step, lr_at, momentum_at, _param_groups, embedding_stats
+from vjepa_policy.pretrain import Clips, build_model, sample_masks, train_step, lr_at, momentum_at, _param_groups, embedding_stats, _save_model
 from vjepa_policy.probe import Ridge, r2_score, split_episodes
 
 TARGETS = ('finger_xy', 'target_xy', 'finger_to_target', 'joints')
@@ -53,6 +53,8 @@ def main():
     ap.add_argument('--config', nargs='+', action='append', required=True, metavar=('NAME', 'KEY=VALUE'),
                     help='a name and pretrain settings over the cpu profile\'s (repeat for several runs)')
     ap.add_argument('--out', default='results/control/sweep.jsonl'); ap.add_argument('--resume', action='store_true')
+    ap.add_argument('--save-dir', help="save each finished run's model (target encoder and predictor, `save_pretrained`) "
+                                       "in SAVE_DIR/NAME/model, as the pretrain stage saves it, for `make_encoder` and the probe scripts")
     a = ap.parse_args()
     root = Path(a.run_dir)/a.task
     ds = DemoDataset(root/'demos'/'data.zarr')
@@ -103,7 +105,9 @@ def main():
                 with out.open('a') as f: f.write(json.dumps(r) + '\n')
                 print(' '.join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()), flush=True)
                 t0 = time.perf_counter()
-            if step == a.steps: break
+            if step == a.steps:
+                if a.save_dir: _save_model(model, target, Path(a.save_dir)/name/'model', cfg.seed)
+                break
             rng = np.random.default_rng([cfg.seed, step])
             x = normalise(clips.sample(rng, cfg.batch_size, cfg.motion_share))
             masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale),
