@@ -7,13 +7,19 @@ encodes a subset of the demonstration windows once per model and probes several 
 reference, the last frame's pixels at 16x16. Same ridge probe, same episode split, as the probe stage.
 
     .venv/bin/python scripts/control_pooling_probe.py runs/control --out results/control/pooling-probe.json
+
+`--model` probes another trained model folder (and the twin rebuilt from its config and seed); `--held-out` draws
+the episodes from the pretrain stage's held-out ones (video the encoder never trained on) instead of the first ones;
+`--boot N` adds, for every pooling and target, the difference trained - twin in R^2 with a 95% percentile interval
+from resampling the test episodes (the same resample for both models: a paired interval over which episodes were
+tested; it does not cover another pretraining seed or another fit/test split).
 """
-import argparse
+import argparse, json
 from pathlib import Path
 import numpy as np
 import torch
 from tqdm import tqdm
-from vjepa_policy.core import provenance, write_json
+from vjepa_policy.core import provenance, write_json, stage_settings
 from vjepa_policy.demos import DemoDataset
 from vjepa_policy.encoders import make_encoder, preprocess, pool_tokens
 from vjepa_policy.probe import PROBE_TARGETS, Ridge, r2_score, split_episodes
@@ -42,21 +48,55 @@ def features(enc, windows, batch=64):
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
+def paired_intervals(preds, Y, fit, test, per_episode, boot, seed=0):
+    "R^2 of the trained model minus its twin's, per pooling and target, with a 95% interval over resampled test episodes."
+    rng = np.random.default_rng(seed)
+    n = len(test) // per_episode
+    if n < 2: raise SystemExit(f"--boot needs at least 2 test episodes to resample, got {n}: probe more episodes (--episodes).")
+    draws = rng.integers(0, n, (boot, n))
+    out = []
+    for pooling in ('mean', 'last', 'grid2', 'grid4'):
+        for t, y in Y.items():
+            y = y.reshape(len(y), -1)
+            yt, ref = y[test], y[fit].mean(0)
+            a, b = preds[f'vjepa2-small-jepa/{pooling}', t], preds[f'vjepa2-small-random/{pooling}', t]
+            def diff(rows): return r2_score(yt[rows], a[rows], ref) - r2_score(yt[rows], b[rows], ref)
+            ep_rows = lambda d: (d[:, None] * per_episode + np.arange(per_episode)).ravel()
+            boots = np.array([diff(ep_rows(d)) for d in draws])
+            out.append(dict(pooling=pooling, target=t, difference=float(diff(np.arange(len(yt)))),
+                            ci=np.quantile(boots, [0.025, 0.975]).tolist()))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('run_dir'); ap.add_argument('--task', default='reacher-easy')
     ap.add_argument('--episodes', type=int, default=100); ap.add_argument('--every', type=int, default=4)
     ap.add_argument('--out', default='results/control/pooling-probe.json')
+    ap.add_argument('--model', help='the trained model folder (default: RUN_DIR/TASK/pretrain/model)')
+    ap.add_argument('--held-out', action='store_true', help="the pretrain stage's held-out episodes (default: the first ones)")
+    ap.add_argument('--profile', help="the profile whose pretrain settings held the episodes out (default: the run's pretrain "
+                                      "stage's profile and settings, from its .stage.json; else cpu)")
+    ap.add_argument('--boot', type=int, default=0, help='resamples of the test episodes for paired intervals (0: none)')
     a = ap.parse_args()
     root = Path(a.run_dir)/a.task
     ds = DemoDataset(root/'demos'/'data.zarr')
-    eps = ds.episodes[:a.episodes]
+    model = Path(a.model) if a.model else root/'pretrain'/'model'
+    if not (model/'config.json').exists():
+        raise SystemExit(f"No trained model in {model}: run the pretrain stage (or scripts/control_sweep.py --save-dir) first.")
+    pos = np.arange(len(ds.episodes))
+    if a.held_out:                                                  # the split the pretrain stage held out (its settings)
+        mark = root/'pretrain'/'.stage.json'
+        params = json.loads(mark.read_text())['params'] if a.profile is None and mark.exists() else {}
+        cfg = stage_settings('pretrain', a.profile or params.get('profile', 'cpu'), params.get('settings') or {}, task=a.task)
+        _, _, pos = split_episodes(len(ds), cfg.held_out, 0)
+    pos = np.asarray(pos)[:a.episodes]
+    eps = np.asarray(ds.episodes)[pos]
     steps = np.arange(0, ds.config.episode_len, a.every)
-    Y = {t: ds.array(f'info/{t}')[:len(eps)][:, steps].reshape(len(eps) * len(steps), -1) for t in PROBE_TARGETS}
-    fit, val, test = split_episodes(len(eps), 0.25, 0)
+    Y = {t: ds.array(f'info/{t}')[pos][:, steps].reshape(len(eps) * len(steps), -1) for t in PROBE_TARGETS}
+    fit, val, test_eps = split_episodes(len(eps), 0.25, 0)
     rows_of = lambda idx: (idx[:, None] * len(steps) + np.arange(len(steps))).ravel()
-    fit, val, test = rows_of(fit), rows_of(val), rows_of(test)
-    model = root/'pretrain'/'model'
+    fit, val, test = rows_of(fit), rows_of(val), rows_of(test_eps)
     encs = {c: make_encoder(c, model=str(model), device='cpu') for c in ('vjepa2-small-jepa', 'vjepa2-small-random')}
     parts = {}
     for e in tqdm(eps, desc='encode', unit='ep'):                              # episode by episode: windows are 1.5 MB each
@@ -66,17 +106,22 @@ def main():
         last = torch.from_numpy(np.ascontiguousarray(wins[:, -1])).permute(0, 3, 1, 2).float()
         parts.setdefault('pixels 16x16 (last frame)', []).append(torch.nn.functional.adaptive_avg_pool2d(last, 16).flatten(1).numpy())
     feats = {k: np.concatenate(v) for k, v in parts.items()}
-    rows = []
+    rows, preds = [], {}
     for name, X in feats.items():
         r2 = {}
         for t, y in Y.items():
             y = y.reshape(len(y), -1)
             r = Ridge().fit(X[fit], y[fit], X[val], y[val])
-            r2[t] = r2_score(y[test], r.predict(X[test]), ref_mean=y[fit].mean(0))
+            preds[name, t] = r.predict(X[test])
+            r2[t] = r2_score(y[test], preds[name, t], ref_mean=y[fit].mean(0))
         rows.append(dict(features=name, dim=X.shape[1], **{t: float(v) for t, v in r2.items()}))
         print(f"{name:40s} dim {X.shape[1]:5d}  " + '  '.join(f"{t} {v:+.3f}" for t, v in r2.items()))
-    write_json(a.out, dict(task=a.task, run_dir=str(a.run_dir), episodes=len(eps), every=a.every, windows=len(eps) * len(steps),
-                           split=dict(fit=len(fit), val=len(val), test=len(test)), rows=rows, provenance=provenance()))
+    paired = paired_intervals(preds, Y, fit, test, len(steps), a.boot) if a.boot else []
+    for p in paired:
+        print(f"trained - twin, {p['pooling']:5s} {p['target']:16s} {p['difference']:+.3f}  95% [{p['ci'][0]:+.3f}, {p['ci'][1]:+.3f}]")
+    write_json(a.out, dict(task=a.task, run_dir=str(a.run_dir), model=str(model), episodes=len(eps), held_out=a.held_out,
+                           every=a.every, windows=len(eps) * len(steps), split=dict(fit=len(fit), val=len(val), test=len(test)),
+                           rows=rows, paired=paired, boot=a.boot, provenance=provenance()))
     print(f"written: {a.out}")
 
 

@@ -51,14 +51,16 @@ def main():
     ap.add_argument('--steps', type=int, default=600); ap.add_argument('--probe-every', type=int, default=200)
     ap.add_argument('--train-episodes', type=int, default=150); ap.add_argument('--probe-episodes', type=int, default=100)
     ap.add_argument('--config', nargs='+', action='append', required=True, metavar=('NAME', 'KEY=VALUE'),
-                    help='a name and pretrain settings over the cpu profile\'s (repeat for several runs)')
+                    help='a name and pretrain settings over the profile\'s (repeat for several runs)')
     ap.add_argument('--out', default='results/control/sweep.jsonl'); ap.add_argument('--resume', action='store_true')
+    ap.add_argument('--profile', default='cpu', help="the profile whose pretrain settings the runs start from (default: cpu)")
     ap.add_argument('--save-dir', help="save each finished run's model (target encoder and predictor, `save_pretrained`) "
-                                       "in SAVE_DIR/NAME/model, as the pretrain stage saves it, for `make_encoder` and the probe scripts")
+                                       "in SAVE_DIR/NAME/model, as the pretrain stage saves it, for `make_encoder` and the probe scripts "
+                                       "(with --resume, the runs already finished are skipped and not saved)")
     a = ap.parse_args()
     root = Path(a.run_dir)/a.task
     ds = DemoDataset(root/'demos'/'data.zarr')
-    base = stage_settings('pretrain', 'cpu', task=a.task)
+    base = stage_settings('pretrain', a.profile, task=a.task)
     _, _, held = split_episodes(len(ds), base.held_out, 0)              # the pretrain stage's held-out episodes
     train_eps = np.delete(np.asarray(ds.episodes), held)[:a.train_episodes]
     probe_eps = np.asarray(ds.episodes)[held][:a.probe_episodes]
@@ -88,7 +90,7 @@ def main():
     for name, *kv in a.config:
         if (name, a.steps) in done: continue                            # finished in an earlier invocation
         over = parse_overrides([f'pretrain.{s}' for s in kv]).get('pretrain', {})
-        cfg = stage_settings('pretrain', 'cpu', dict(over, steps=a.steps), task=a.task)
+        cfg = stage_settings('pretrain', a.profile, dict(over, steps=a.steps), task=a.task)
         clips, windows = data(cfg.crop_size)
         torch.manual_seed(cfg.seed)
         model = build_model(cfg); c = model.config

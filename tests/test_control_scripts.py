@@ -24,3 +24,56 @@ def test_attentive_probe_finds_a_marked_token_position(root):
     r2 = 1 - ((pred - Y[test]) ** 2).sum(0) / ((Y[test] - Y[fit].mean(0)) ** 2).sum(0)
     assert (r2 > 0.9).all(), r2
 
+
+
+def test_sweep_saves_a_model_the_pooling_probe_reads(root, python, tmp_path):
+    "control_sweep.py --save-dir on a tiny dataset (smoke pretrain settings); control_pooling_probe.py probes it with intervals."
+    import json, subprocess
+    from vjepa_policy.core import stage_settings
+    from vjepa_policy.demos import generate_demos
+    task = tmp_path/'run'/'reacher-easy'
+    generate_demos(stage_settings('demos', 'smoke', dict(episodes=30, episode_len=20, size=32), task='reacher-easy'),
+                   task/'demos'/'data.zarr', progress=False)
+    sweep = [python, str(root/'scripts'/'control_sweep.py'), str(tmp_path/'run'), '--profile', 'smoke', '--steps', '2',
+             '--probe-every', '2', '--config', 'tiny', 'lr=0.0005', '--out', str(tmp_path/'s.jsonl'), '--save-dir', str(tmp_path/'save')]
+    r = subprocess.run(sweep, capture_output=True, text=True, timeout=600, cwd=root)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = [json.loads(x) for x in (tmp_path/'s.jsonl').read_text().splitlines()]
+    assert [x.get('step') for x in rows] == [None, 0, 2] and rows[0]['provenance']['command']
+    assert (tmp_path/'save'/'tiny'/'model'/'config.json').exists()
+    out = tmp_path/'pp.json'
+    probe = [python, str(root/'scripts'/'control_pooling_probe.py'), str(tmp_path/'run'), '--model', str(tmp_path/'save'/'tiny'/'model'),
+             '--held-out', '--profile', 'smoke', '--every', '5', '--boot', '50', '--out', str(out)]
+    r = subprocess.run(probe, capture_output=True, text=True, timeout=600, cwd=root)
+    assert r.returncode == 0, r.stderr[-3000:]
+    b = json.loads(out.read_text())
+    assert b['held_out'] and b['episodes'] == 10 and b['windows'] == 10 * 4        # smoke holds out 34% of 30 episodes
+    assert b['split']['test'] == 2 * 4                                                # 2 test episodes to resample
+    assert len(b['paired']) == 4 * 4 and all(p['ci'][0] <= p['ci'][1] for p in b['paired'])
+    assert any(p['ci'][0] < p['ci'][1] for p in b['paired'])
+    rows = {x['features']: x for x in b['rows']}
+    for p in b['paired']:                          # the paired difference is the two rows' difference
+        want = rows[f"vjepa2-small-jepa/{p['pooling']}"][p['target']] - rows[f"vjepa2-small-random/{p['pooling']}"][p['target']]
+        assert abs(p['difference'] - want) < 1e-9, (p, want)
+    none = subprocess.run(probe[:3] + ['--model', str(tmp_path), '--out', str(out)], capture_output=True, text=True, timeout=120, cwd=root)
+    assert none.returncode != 0 and 'No trained model' in none.stderr
+
+
+def test_paired_intervals_resample_test_episodes(root):
+    "Predictions of the trained model closer to the truth than the twin's: the difference and its interval are positive."
+    import pytest
+    pp = load(root, 'control_pooling_probe')
+    rng = np.random.default_rng(0)
+    per, n_fit, n_test = 5, 20, 30
+    fit, test = np.arange(n_fit * per), np.arange(n_fit * per, (n_fit + n_test) * per)
+    Y = {'finger_xy': rng.normal(size=((n_fit + n_test) * per, 2))}
+    y = Y['finger_xy'][test]
+    preds = {(f'{m}/{p}', 'finger_xy'): y + rng.normal(0, sd, y.shape)
+             for p in ('mean', 'last', 'grid2', 'grid4') for m, sd in (('vjepa2-small-jepa', 0.3), ('vjepa2-small-random', 0.8))}
+    out = pp.paired_intervals(preds, Y, fit, test, per, boot=300)
+    assert len(out) == 4
+    for r in out:
+        assert 0 < r['ci'][0] <= r['difference'] <= r['ci'][1], r     # 1 - 0.09 vs 1 - 0.64: about +0.55
+        assert abs(r['difference'] - 0.55) < 0.2, r
+    with pytest.raises(SystemExit, match='at least 2 test episodes'):
+        pp.paired_intervals(preds, Y, fit, test[:per], per, boot=10)

@@ -16,8 +16,9 @@ def chromium():
 
 @pytest.fixture(scope='module')
 def smoke_run(root, tmp_path_factory):
+    "`make report`'s run, less the stage notebooks' unit-test cells (`nbdev_test` runs those; every stage still runs its own checks)."
     run = tmp_path_factory.mktemp('smoke')/'run'
-    r = subprocess.run([str(root/'.venv'/'bin'/'vjepa-policy'), 'run', '--profile', 'smoke', '--run-dir', str(run)],
+    r = subprocess.run([str(root/'.venv'/'bin'/'vjepa-policy'), 'run', '--profile', 'smoke', '--run-dir', str(run), '--no-notebook-tests'],
                        capture_output=True, text=True, cwd=root, timeout=1500)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert f"Report: {run/'site'/'index.html'}" in r.stdout

@@ -328,7 +328,7 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
             rng = np.random.default_rng([cfg.seed, step])
             x = normalise(clips.sample(rng, cfg.batch_size, cfg.motion_share)).to(device, non_blocking=True)
             masks = sample_masks(rng, cfg.batch_size, grid, t, cfg.mask_ratio, (cfg.short_scale, cfg.long_scale),
-                             future=cfg.future_tubelets)
+                                 future=cfg.future_tubelets)
             loss = train_step(model, target, opt, x, masks, lr_at(step, cfg), momentum_at(step, cfg), cfg.grad_clip, amp)
             ck['losses'].append(loss); ck['step'] = step + 1
             bar.update(); bar.set_postfix(loss=f"{ck['losses'][-1]:.3f}")
