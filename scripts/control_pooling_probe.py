@@ -53,7 +53,8 @@ def paired_intervals(preds, Y, fit, test, per_episode, boot, seed=0):
     rng = np.random.default_rng(seed)
     n = len(test) // per_episode
     if n < 2: raise SystemExit(f"--boot needs at least 2 test episodes to resample, got {n}: probe more episodes (--episodes).")
-    draws = rng.integers(0, n, (boot, n))
+    # each resample's rows of the test predictions (episode-major, `per_episode` rows each), drawn once for all
+    resamples = [(d[:, None] * per_episode + np.arange(per_episode)).ravel() for d in rng.integers(0, n, (boot, n))]
     out = []
     for pooling in ('mean', 'last', 'grid2', 'grid4'):
         for t, y in Y.items():
@@ -61,10 +62,8 @@ def paired_intervals(preds, Y, fit, test, per_episode, boot, seed=0):
             yt, ref = y[test], y[fit].mean(0)
             a, b = preds[f'vjepa2-small-jepa/{pooling}', t], preds[f'vjepa2-small-random/{pooling}', t]
             def diff(rows): return r2_score(yt[rows], a[rows], ref) - r2_score(yt[rows], b[rows], ref)
-            ep_rows = lambda d: (d[:, None] * per_episode + np.arange(per_episode)).ravel()
-            boots = np.array([diff(ep_rows(d)) for d in draws])
             out.append(dict(pooling=pooling, target=t, difference=float(diff(np.arange(len(yt)))),
-                            ci=np.quantile(boots, [0.025, 0.975]).tolist()))
+                            ci=np.quantile([diff(r) for r in resamples], [0.025, 0.975]).tolist()))
     return out
 
 

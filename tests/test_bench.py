@@ -43,8 +43,9 @@ def test_bench_pretrain_prints_figures(root, python, tmp_path):
 
 
 def test_bench_sac_vs_sb3_prints_figures(root, python, tmp_path):
-    """The script and its figures; compiling off (TORCHDYNAMO_DISABLE: measured 94 s with its five compilations, 76 s
-    without), since 20_sac checks that the compiled update equals the eager one."""
+    """The script and its figures; compiling off (TORCHDYNAMO_DISABLE; measured on the same day: 102 s compiling with an
+    empty inductor cache, as on a fresh CI machine, 75 s without), since 20_sac checks that the compiled update equals
+    the eager one."""
     import os
     out = tmp_path/'vs.json'
     r = subprocess.run([python, str(root/'scripts'/'bench_sac_vs_sb3.py'), '--fill', '300', '--updates', '5',

@@ -1,4 +1,5 @@
-"""The positive control's diagnostic scripts: the attentive probe reads where a token is (on the smoke run: test_report_browser)."""
+"""The positive control's diagnostic scripts: the attentive probe reads where a token is (on the smoke run:
+test_report_browser); the sweep saves a model the pooling probe reads; the pooling probe's paired intervals."""
 import importlib.util
 import numpy as np
 import torch
@@ -23,7 +24,6 @@ def test_attentive_probe_finds_a_marked_token_position(root):
     pred, _ = ap.fit_probe(X, Y, fit, val, test, epochs=60, seed=0, batch=64, lr=3e-3)
     r2 = 1 - ((pred - Y[test]) ** 2).sum(0) / ((Y[test] - Y[fit].mean(0)) ** 2).sum(0)
     assert (r2 > 0.9).all(), r2
-
 
 
 def test_sweep_saves_a_model_the_pooling_probe_reads(root, python, tmp_path):
