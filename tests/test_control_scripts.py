@@ -55,6 +55,15 @@ def test_sweep_saves_a_model_the_pooling_probe_reads(root, python, tmp_path):
     for p in b['paired']:                          # the paired difference is the two rows' difference
         want = rows[f"vjepa2-small-jepa/{p['pooling']}"][p['target']] - rows[f"vjepa2-small-random/{p['pooling']}"][p['target']]
         assert abs(p['difference'] - want) < 1e-9, (p, want)
+    r = subprocess.run(probe + ['--folds', '3'], capture_output=True, text=True, timeout=600, cwd=root)     # cross-fitted
+    assert r.returncode == 0, r.stderr[-3000:]
+    c = json.loads(out.read_text())
+    assert c['folds'] == 3 and c['split']['test'] == 10 * 4 and sorted(c['split']['fold_test_episodes']) == [3, 3, 4]
+    rows = {x['features']: x for x in c['rows']}
+    for p in c['paired']:                          # every episode tested once: the difference is still the rows' difference
+        want = rows[f"vjepa2-small-jepa/{p['pooling']}"][p['target']] - rows[f"vjepa2-small-random/{p['pooling']}"][p['target']]
+        assert abs(p['difference'] - want) < 1e-9, (p, want)
+        assert p['ci_simultaneous'][0] <= p['ci'][0] <= p['ci'][1] <= p['ci_simultaneous'][1], p
     none = subprocess.run(probe[:3] + ['--model', str(tmp_path), '--out', str(out)], capture_output=True, text=True, timeout=120, cwd=root)
     assert none.returncode != 0 and 'No trained model' in none.stderr
 
@@ -77,3 +86,40 @@ def test_paired_intervals_resample_test_episodes(root):
         assert abs(r['difference'] - 0.55) < 0.2, r
     with pytest.raises(SystemExit, match='at least 2 test episodes'):
         pp.paired_intervals(preds, Y, fit, test[:per], per, boot=10)
+
+
+def test_paired_intervals_equal_resampling_the_rows(root):
+    "The per-episode sums of squares give each resample exactly the R^2 of its resampled rows (the direct computation)."
+    from vjepa_policy.probe import r2_score
+    pp = load(root, 'control_pooling_probe')
+    rng = np.random.default_rng(1)
+    per, fit, test = 5, np.arange(100), np.arange(100, 250)
+    Y = {'a': rng.normal(size=(250, 2)), 'b': rng.normal(size=(250, 4))}
+    preds = {(f'{m}/{p}', t): Y[t][test] + rng.normal(0, sd, Y[t][test].shape)
+             for p in pp.POOLINGS for t in Y for m, sd in (('vjepa2-small-jepa', 0.5), ('vjepa2-small-random', 0.6))}
+    out = pp.paired_intervals(preds, Y, fit, test, per, boot=400, seed=3)
+    draws = np.random.default_rng(3).integers(0, len(test) // per, (400, len(test) // per))
+    for r in out:
+        y, ref = Y[r['target']][test], Y[r['target']][fit].mean(0)
+        a, b = (preds[f"{m}/{r['pooling']}", r['target']] for m in ('vjepa2-small-jepa', 'vjepa2-small-random'))
+        diffs = []
+        for d in draws:
+            rows = (d[:, None] * per + np.arange(per)).ravel()
+            diffs.append(r2_score(y[rows], a[rows], ref) - r2_score(y[rows], b[rows], ref))
+        np.testing.assert_allclose(r['ci'], np.quantile(diffs, [0.025, 0.975]), atol=1e-12)
+        np.testing.assert_allclose(r['difference'], r2_score(y, a, ref) - r2_score(y, b, ref), atol=1e-12)
+        lo, hi = np.quantile(diffs, [0.025 / len(out), 1 - 0.025 / len(out)])     # Bonferroni over the 8 comparisons
+        np.testing.assert_allclose(r['ci_simultaneous'], [lo, hi], atol=1e-12)
+
+
+def test_fold_splits_test_every_episode_once(root):
+    import pytest
+    pp = load(root, 'control_pooling_probe')
+    folds = pp.fold_splits(22, 4)
+    tests = np.concatenate([t for *_, t in folds])
+    assert sorted(tests.tolist()) == list(range(22))                        # each episode tested exactly once
+    for fit, val, test in folds:
+        assert len(val) >= 1 and not set(fit) & set(val) and not (set(fit) | set(val)) & set(test)
+        assert len(fit) + len(val) + len(test) == 22
+    with pytest.raises(SystemExit, match='--folds'):
+        pp.fold_splits(5, 2)

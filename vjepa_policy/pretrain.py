@@ -19,12 +19,14 @@ from .demos import DemoDataset
 from .probe import split_episodes
 
 # %% auto #0
-__all__ = ['BACKENDS', 'PretrainConfig', 'block_mask', 'tube_masks', 'future_mask', 'sample_masks', 'Clips', 'encode_visible',
-           'jepa_loss', 'lr_at', 'momentum_at', 'ema_update', 'train_step', 'CollapseError', 'embedding_stats',
-           'check_collapse', 'build_model', 'pretrain_key', 'pretrain', 'pretrained_models', 'models_for']
+__all__ = ['BACKENDS', 'PREDICT', 'PretrainConfig', 'block_mask', 'tube_masks', 'future_mask', 'sample_masks', 'Clips',
+           'encode_visible', 'patch_pixels', 'jepa_loss', 'lr_at', 'momentum_at', 'ema_update', 'train_step',
+           'CollapseError', 'embedding_stats', 'check_collapse', 'build_model', 'pretrain_key', 'pretrain',
+           'pretrained_models', 'models_for']
 
 # %% ../nbs/15_pretrain.ipynb #1e5cc28e
 BACKENDS = ('local', 'modal')
+PREDICT = ('features', 'pixels')
 
 @dataclass(frozen=True, kw_only=True)
 class PretrainConfig(Settings):
@@ -45,6 +47,8 @@ class PretrainConfig(Settings):
     mask_ratio: float = 0.75       # share of spatial positions masked (the same in every frame: tubes)
     short_scale: float = 0.15      # short-range blocks: each covers this share of the frame
     future_tubelets: int = 0       # > 0: a third mask that hides the clip's last tubelets whole (predict the future)
+    predict: str = 'features'      # what the predictor predicts at masked tokens: 'features' (V-JEPA: the target encoder's)
+                                   # or 'pixels' (V-JEPA's ablation: each tubelet patch's pixels, normalised per patch)
     long_scale: float = 0.7        # long-range blocks
     lr: float = 1e-3               # peak learning rate (AdamW)
     final_lr: float = 1e-5         # after the cosine decay
@@ -64,13 +68,14 @@ class PretrainConfig(Settings):
     backend: str = 'local'         # 'local', or 'modal' (a Modal GPU; needs a token)
     gpu: str = 'A10G'              # Modal GPU type
     not_key = ('diag_every', 'checkpoint_every', 'device', 'threads', 'backend', 'gpu')
-    quiet_default = ('motion_share', 'future_tubelets')   # pretrainings made before they existed keep their keys
+    quiet_default = ('motion_share', 'future_tubelets', 'predict')   # pretrainings made before they existed keep their keys
 
     def __post_init__(self):
         if self.backend not in BACKENDS: raise ValueError(f"Unknown backend {self.backend!r}: choose one of {BACKENDS}.")
         if not 0 < self.mask_ratio < 1: raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}.")
         if self.frames % self.tubelet_size: raise ValueError(f"frames ({self.frames}) must be a multiple of tubelet_size.")
         if self.crop_size % self.patch_size: raise ValueError(f"crop_size ({self.crop_size}) must be a multiple of patch_size.")
+        if self.predict not in PREDICT: raise ValueError(f"Unknown predict {self.predict!r}: choose one of {PREDICT}.")
         if not 0 <= self.motion_share <= 1: raise ValueError(f"motion_share must be in [0, 1], got {self.motion_share}.")
         if not 0 <= self.future_tubelets < self.frames // self.tubelet_size:
             raise ValueError(f"future_tubelets must be in [0, {self.frames // self.tubelet_size}) (a clip has "
@@ -159,17 +164,31 @@ def encode_visible(encoder, x:torch.Tensor, keep:torch.Tensor) -> torch.Tensor:
 
 def _gather(h, idx): return torch.gather(h, 1, idx[..., None].expand(-1, -1, h.shape[-1]))
 
+def patch_pixels(x:torch.Tensor, patch:int, tubelet:int) -> torch.Tensor:
+    """Clips (B, T, C, H, W) -> (B, tokens, tubelet*C*patch*patch): each token's pixels, in the encoder's token order
+    (time, row, column), normalised per token to zero mean and unit variance (MAE's normalised pixel target)."""
+    B, T, C, H, W = x.shape
+    t, h, w = T // tubelet, H // patch, W // patch
+    p = x.float().reshape(B, t, tubelet, C, h, patch, w, patch).permute(0, 1, 4, 6, 2, 3, 5, 7).reshape(B, t * h * w, -1)
+    return (p - p.mean(-1, keepdim=True)) / (p.var(-1, keepdim=True) + 1e-6).sqrt()
+
 def jepa_loss(model, target, x:torch.Tensor, masks:list) -> torch.Tensor:
-    "L1 between the predictor's outputs at the masked tokens and the target encoder's layer-normed features there."
+    """L1 between the predictor's outputs at the masked tokens and the target encoder's layer-normed features there;
+    or, for a model with a `pixel_head` (`predict='pixels'`), that head's reading of the predictor's outputs against
+    the tokens' normalised pixels (no target encoder)."""
+    head = getattr(model, 'pixel_head', None)
     with torch.no_grad():
-        h = target(pixel_values_videos=x).last_hidden_state
-        h = F.layer_norm(h.float(), h.shape[-1:])
+        if head is None:
+            h = target(pixel_values_videos=x).last_hidden_state
+            h = F.layer_norm(h.float(), h.shape[-1:])
+        else: h = patch_pixels(x, model.config.patch_size, model.config.tubelet_size)
     losses = []
     for ctx, tgt in masks:
         ctx, tgt = ctx.to(x.device), tgt.to(x.device)
         z = encode_visible(model.encoder, x, ctx)
         full = z.new_zeros(h.shape[0], h.shape[1], z.shape[-1]).scatter(1, ctx[..., None].expand(-1, -1, z.shape[-1]), z)
         p = model.predictor(encoder_hidden_states=full, context_mask=[ctx], target_mask=[tgt]).last_hidden_state
+        if head is not None: p = head(p)
         losses.append((p.float() - _gather(h, tgt)).abs().mean())
     return torch.stack(losses).mean()
 
@@ -182,7 +201,9 @@ def lr_at(step:int, cfg:PretrainConfig) -> float:
     return cfg.final_lr + 0.5 * (cfg.lr - cfg.final_lr) * (1 + math.cos(math.pi * p))
 
 def momentum_at(step:int, cfg:PretrainConfig) -> float:
-    "Target-encoder momentum: linear from `ema_start` (first step) to `ema_end` (last)."
+    """Target-encoder momentum: linear from `ema_start` (first step) to `ema_end` (last). With `predict='pixels'` there
+    is no target encoder to average: 0, so the copy the diagnostics read and the stage saves is the online encoder."""
+    if cfg.predict == 'pixels': return 0.0
     return cfg.ema_start + (cfg.ema_end - cfg.ema_start) * step / max(1, cfg.steps - 1)
 
 @torch.no_grad()
@@ -239,8 +260,12 @@ def build_model(cfg:PretrainConfig):
                                    cfg.heads, cfg.pred_hidden_size, cfg.pred_layers, cfg.pred_heads)
         arch._attn_implementation = 'sdpa'
         torch.manual_seed(cfg.seed)
-        return VJEPA2Model(arch)
-    return load_pretrained(VJEPA2Model, cfg.init, attn_implementation='sdpa', dtype=torch.float32)   # fp32 master weights
+        model = VJEPA2Model(arch)
+    else: model = load_pretrained(VJEPA2Model, cfg.init, attn_implementation='sdpa', dtype=torch.float32)   # fp32 master weights
+    if cfg.predict == 'pixels':        # drawn after the model: the encoder (and so the twin) is the same draw either way
+        c = model.config
+        model.pixel_head = torch.nn.Linear(c.hidden_size, c.tubelet_size * c.in_chans * c.patch_size ** 2)
+    return model
 
 def _precision(device:torch.device) -> str: return 'bf16-autocast' if device.type == 'cuda' else 'float32'
 
@@ -251,6 +276,7 @@ def pretrain_key(ds:DemoDataset, cfg:PretrainConfig, device) -> dict:
 def _save_model(model, target, path:Path, seed:int):
     "The model with the target encoder as its encoder, saved with `save_pretrained` (into a temporary folder, then renamed)."
     out = copy.deepcopy(model).float()
+    if hasattr(out, 'pixel_head'): del out.pixel_head       # a training-only head: the saved model is a plain VJEPA2Model
     out.encoder.load_state_dict(target.state_dict())
     out.config.init_seed = seed          # the draw the training started from: what `vjepa2-small-random` rebuilds
     tmp = path.with_name(path.name + '.tmp')
@@ -264,7 +290,7 @@ def _summary(ck:dict, cfg:PretrainConfig, task:str, params:int) -> dict:
                 seconds=ck['seconds'], clips_per_second=ck['step'] * cfg.batch_size / ck['seconds'] if ck['seconds'] else None,
                 final_loss=float(np.mean(ck['losses'][-50:])) if ck['losses'] else None, params=params,
                 device=ck['device'], init=cfg.init, mask_ratio=cfg.mask_ratio, motion_share=cfg.motion_share,
-                future_tubelets=cfg.future_tubelets,
+                future_tubelets=cfg.future_tubelets, predict=cfg.predict,
                 **{k: last.get(k) for k in ('val_loss', 'eff_rank', 'std_mean', 'std_min')})
 
 def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress:bool=True, max_steps:int|None=None) -> list[dict]:
