@@ -62,7 +62,7 @@ def test_sweep_saves_a_model_the_pooling_probe_reads(root, python, tmp_path):
     rows = {x['features']: x for x in c['rows']}
     for p in c['paired']:                          # every episode tested once: the difference is still the rows' difference
         want = rows[f"vjepa2-small-jepa/{p['pooling']}"][p['target']] - rows[f"vjepa2-small-random/{p['pooling']}"][p['target']]
-        assert abs(p['difference'] - want) < 1e-9, (p, want)
+        assert abs(p['difference'] - want) < 1e-7, (p, want)      # sums in another order: 1e-9 apart
         assert p['ci_simultaneous'][0] <= p['ci'][0] <= p['ci'][1] <= p['ci_simultaneous'][1], p
     none = subprocess.run(probe[:3] + ['--model', str(tmp_path), '--out', str(out)], capture_output=True, text=True, timeout=120, cwd=root)
     assert none.returncode != 0 and 'No trained model' in none.stderr
