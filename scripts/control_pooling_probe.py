@@ -16,7 +16,7 @@ tested; it does not cover another pretraining seed or another fit/test split), a
 16 comparisons at once (Bonferroni: each at 0.05/16), the one to read when asking whether *any* readout differs.
 `--folds K` cross-fits: the episodes fall into K folds, each fold's windows are predicted by probes fitted on the
 other folds' episodes, and R^2 and the intervals use every episode (K = 4 tests four times as many episodes as
-the single split's 25%, so the intervals narrow by about half); R^2 is then measured against the mean of all rows.
+the single split's 25%); R^2 is then measured against the mean of all rows.
 
     .venv/bin/python scripts/control_pooling_probe.py runs/control --model runs/long/mask90-3000-400ep/model \
         --held-out --episodes 100 --every 4 --folds 4 --boot 10000 --out results/control/pooling-probe-long-crossfit.json
@@ -58,25 +58,24 @@ def features(enc, windows, batch=64):
 POOLINGS = ('mean', 'last', 'grid2', 'grid4')
 
 
-def paired_intervals(preds, Y, fit, test, per_episode, boot, seed=0, ref=None, family=None):
+def paired_intervals(preds, Y, fit, test, per_episode, boot, seed=0):
     """R^2 of the trained model minus its twin's, per pooling and target, with a 95% interval over resampled test
-    episodes, and a simultaneous one (Bonferroni over the `family` comparisons, default all of them here).
+    episodes, and a simultaneous one (Bonferroni over all the comparisons made here).
 
     `preds[name, target]` holds predictions for the rows `test` (episode-major, `per_episode` rows each); R^2 is
-    measured against `ref` (default: the fit rows' mean). Each resample's R^2 comes from per-episode sums of squares,
+    measured against the fit rows' mean. Each resample's R^2 comes from per-episode sums of squares,
     so a resample costs a matrix product, not a pass over the rows; it equals R^2 over the resampled rows."""
     rng = np.random.default_rng(seed)
     n = len(test) // per_episode
     if n < 2: raise SystemExit(f"--boot needs at least 2 test episodes to resample, got {n}: probe more episodes (--episodes).")
     counts = np.stack([np.bincount(d, minlength=n) for d in rng.integers(0, n, (boot, n))]).astype(np.float64)  # (boot, n)
     pairs = [(pooling, t) for pooling in POOLINGS for t in Y]
-    family = family or len(pairs)
-    q = [0.025, 0.975, 0.025 / family, 1 - 0.025 / family]
+    q = [0.025, 0.975, 0.025 / len(pairs), 1 - 0.025 / len(pairs)]
     out = []
     for pooling, t in pairs:
         y = Y[t].reshape(len(Y[t]), -1)
         yt = y[test]
-        r = y[fit].mean(0) if ref is None else np.asarray(ref[t]).reshape(-1)
+        r = y[fit].mean(0)
         per_ep = lambda sq: sq.reshape(n, per_episode, -1).sum(1)                    # (n, columns)
         sst = per_ep((yt - r) ** 2)
         sse = [per_ep((yt - preds[f'{m}/{pooling}', t].reshape(yt.shape)) ** 2) for m in ('vjepa2-small-jepa', 'vjepa2-small-random')]
