@@ -3,6 +3,9 @@
 
     .venv/bin/python scripts/control_results.py runs/control --out results/control/reacher-easy.json
 
+A run pretrained on pixel targets (`--set pretrain.predict=pixels`) gets its own file, e.g.
+`--out results/control/reacher-easy-pixels.json` (`results/README.md` gives the command that made it).
+
 `--readout pooling=grid2` compares the pair read out another way (`vjepa2-small-jepa:pooling=grid2` against
 `vjepa2-small-random:pooling=grid2`), from a run whose encode and bc stages had those conditions.
 
@@ -13,7 +16,8 @@ The run folder is made by the `cpu` profile (500 x 200 demonstrations at 256x256
         --stages demos,pretrain,encode,probe,bc,evaluate,report
 
 Everything printed and written is computed from the run's metrics and rollout files:
-  - pretraining: wall time, clips/s, final losses and collapse diagnostics;
+  - pretraining: the objective (`predict`: V-JEPA's target-encoder features, or its pixel-target ablation) and the
+    stage's full settings, wall time, clips/s, final losses and collapse diagnostics;
   - probes: R^2 on held-out demonstration episodes per target and condition;
   - closed-loop BC success per training seed, on the same 100 evaluation episodes for every policy (seeds of the
     `eval` split, disjoint from the demonstrations the encoder was trained on);
@@ -28,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from vjepa_policy.core import provenance, read_json, safe_name, write_json
 from vjepa_policy import stats as S
-from vjepa_policy.report import collect
+from vjepa_policy.report import PREDICTS, collect
 
 PAIR = ('vjepa2-small-jepa', 'vjepa2-small-random')
 
@@ -39,6 +43,12 @@ def episode_success(ev_dir: Path, condition: str, seeds) -> np.ndarray:
     out = [read_json(ev_dir/'rollouts'/f"{safe_name(n)}.json")['success'] for n in names]
     if len({len(x) for x in out}) != 1: raise SystemExit(f"{condition}: the seeds were evaluated on different numbers of episodes")
     return np.asarray(out, float)
+
+
+def pretrain_settings(run: Path, task: str) -> dict:
+    "The pretrain stage's settings as its metrics file records them (the objective, masks, schedules, seed), {} if absent."
+    m = run/task/'pretrain'/'metrics.json'
+    return read_json(m).get('settings', {}) if m.exists() else {}
 
 
 def main():
@@ -90,12 +100,14 @@ def main():
     out = dict(task=task, run_dir=str(run), pair=[A, TWIN], readout=a.readout or 'pooling=mean', demos={k: demos.get(k) for k in ('episodes', 'episode_len', 'size', 'expert_success_rate')},
                pretrain=dict({k: pre[k] for k in ('steps', 'batch_size', 'seconds', 'clips_per_second', 'final_loss', 'val_loss',
                                                   'eff_rank', 'std_mean', 'std_min', 'params', 'device')},
-                             eff_rank_first=curve[0]['eff_rank'] if curve else None, val_loss_first=curve[0]['val_loss'] if curve else None),
+                             eff_rank_first=curve[0]['eff_rank'] if curve else None, val_loss_first=curve[0]['val_loss'] if curve else None,
+                             predict=pre.get('predict', 'features'),   # the objective (a stage from before `predict` trained on features)
+                             settings=pretrain_settings(run, task)),
                probe={c: {t: v for (cc, t), v in probe.items() if cc == c} for c in conds},
                success_per_seed=per_seed, success_pooled=pooled, bounds=bounds, comparisons=comparisons, targets=targets,
                note=a.note, provenance=provenance())
     write_json(a.out, out)
-    print(f"pretrain: {pre['steps']} steps in {pre['seconds'] / 60:.1f} min ({pre['clips_per_second']:.1f} clips/s); "
+    print(f"pretrain (predicting {PREDICTS.get(out['pretrain']['predict'], out['pretrain']['predict'])}): {pre['steps']} steps in {pre['seconds'] / 60:.1f} min ({pre['clips_per_second']:.1f} clips/s); "
           f"held-out loss {out['pretrain']['val_loss_first']:.3f} -> {pre['val_loss']:.3f}; eff. rank {pre['eff_rank']:.1f}")
     print('probe R2 ' + '; '.join(f"{c}: " + ', '.join(f"{t} {v:.2f}" for t, v in out['probe'][c].items()) for c in conds if out['probe'][c]))
     print(f"success ({pooled[A]['n']}) " + '; '.join(f"{c} {pooled[c]['success_rate']:.3f}" for c in conds) +

@@ -189,3 +189,25 @@ def test_attentive_probe_script_runs_on_the_smoke_run(root, python, smoke_run, t
     none = subprocess.run([python, str(root/'scripts'/'control_attentive_probe.py'), str(tmp_path), '--out', str(out)],
                           capture_output=True, text=True, timeout=120, cwd=root)
     assert none.returncode != 0 and 'No trained model' in none.stderr
+
+
+def test_control_results_script_on_the_smoke_run(root, python, smoke_run, tmp_path):
+    "scripts/control_results.py (the positive control's results file) recomputes its figures from the run's own files."
+    out = tmp_path/'control.json'
+    r = subprocess.run([python, str(root/'scripts'/'control_results.py'), str(smoke_run), '--out', str(out)],
+                       capture_output=True, text=True, timeout=300, cwd=root)
+    assert r.returncode == 0, r.stderr[-3000:]
+    b = json.loads(out.read_text())
+    assert b['pair'] == ['vjepa2-small-jepa', 'vjepa2-small-random'] and b['readout'] == 'pooling=mean'
+    assert b['pretrain']['predict'] == 'features' and b['pretrain']['settings']['steps'] == b['pretrain']['steps']
+    roll = smoke_run/'reacher-easy'/'evaluate'/'rollouts'
+    succ = {c: json.loads((roll/f'{c}-seed0.json').read_text())['success'] for c in b['pair'] + ['noise', 'state']}
+    succ['random'] = json.loads((roll/'random.json').read_text())['success']      # the random policy: one run, no seed
+    for c, s in succ.items(): assert b['success_pooled'][c]['success_rate'] == pytest.approx(sum(s) / len(s)), c
+    twin = next(x for x in b['comparisons'] if x['a'] == 'vjepa2-small-jepa' and x['b'] == 'vjepa2-small-random')
+    a_, t_ = succ['vjepa2-small-jepa'], succ['vjepa2-small-random']
+    assert twin['difference'] == pytest.approx(sum(a_) / len(a_) - sum(t_) / len(t_)) and twin['n'] == f'{len(a_)} episodes x 1 seeds'
+    assert b['targets']['BC success >= 60%']['verdict'] in ('met', 'not met', 'undecided') and b['provenance']['command']
+    none = subprocess.run([python, str(root/'scripts'/'control_results.py'), str(tmp_path), '--out', str(tmp_path/'x.json')],
+                          capture_output=True, text=True, timeout=120, cwd=root)
+    assert none.returncode != 0 and 'No pretrain summary' in none.stderr

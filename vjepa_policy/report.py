@@ -13,8 +13,8 @@ from .core import Settings, read_json, read_metrics, write_json
 from . import stats as S
 
 # %% auto #0
-__all__ = ['NOTES', 'ORDER', 'PUBLISHED', 'EPISODE_FIELDS', 'CONTROL_BASELINES', 'SMOKE_LABEL', 'SYNTHETIC_LABEL', 'MAIN',
-           'CONTROLS', 'FALLBACK_NOTE', 'ReportConfig', 'collect', 'manifest', 'stage_times', 'note', 'styled',
+__all__ = ['NOTES', 'ORDER', 'PUBLISHED', 'PREDICTS', 'EPISODE_FIELDS', 'CONTROL_BASELINES', 'SMOKE_LABEL', 'SYNTHETIC_LABEL',
+           'MAIN', 'CONTROLS', 'FALLBACK_NOTE', 'ReportConfig', 'collect', 'manifest', 'stage_times', 'note', 'styled',
            'demos_table', 'encode_table', 'bc_table', 'probe_table', 'phase1_table', 'table_caption', 'at_budget',
            'sac_summary', 'sac_table', 'published_anchors', 't_band', 'plot_curves', 'plot_success', 'plot_probes',
            'plot_bc_loss', 'pretrain_table', 'plot_pretrain', 'paired_values', 'paired_difference', 'plan_verdict',
@@ -287,11 +287,13 @@ def plot_bc_loss(rows:list[dict], title:str|None=None, ax=None):
 
 # %% ../nbs/90_report.ipynb #0f2a54aa
 def pretrain_table(rows:list[dict]) -> pd.DataFrame:
-    "The pretrain stage's summary: steps, speed, final losses, collapse diagnostics."
-    return _sig(_frame([r for r in rows if r.get('kind') == 'summary'],
-                       ['task', 'condition', 'init', 'params', 'steps', 'batch_size', 'mask_ratio', 'seconds', 'clips_per_second',
+    "The pretrain stage's summary: the objective (`predict`), steps, speed, final losses, collapse diagnostics."
+    return _sig(_frame([dict(r, predict=r.get('predict') or 'features') for r in rows if r.get('kind') == 'summary'],   # older records: features
+                       ['task', 'condition', 'init', 'predict', 'params', 'steps', 'batch_size', 'mask_ratio', 'seconds', 'clips_per_second',
                         'final_loss', 'val_loss', 'eff_rank', 'std_mean', 'device'], ints=('params', 'steps', 'batch_size')),
                 ['seconds', 'clips_per_second', 'final_loss', 'val_loss', 'eff_rank', 'std_mean'])
+
+PREDICTS = {'features': "the target encoder's features", 'pixels': 'normalised pixels'}   # what the predictor predicts
 
 def plot_pretrain(rows:list[dict], axs=None):
     "Loss (training and held-out clips) and collapse diagnostics (effective rank, mean std) against the step."
@@ -305,7 +307,9 @@ def plot_pretrain(rows:list[dict], axs=None):
             axs[1].plot(g['step'], g['eff_rank'], marker='o', ms=3, c='C2', label='effective rank')
             ax2 = axs[1].twinx(); ax2.plot(g['step'], g['std_mean'], marker='s', ms=3, c='C3', ls='--', label='mean std')
             ax2.set_ylabel('mean per-dimension std', color='C3')
-    axs[0].set(xlabel='step', ylabel='L1 loss (masked tokens)', title='V-JEPA loss'); axs[0].legend(fontsize=8)
+    targets = sorted({PREDICTS.get(r.get('predict') or 'features', str(r.get('predict'))) for r in rows if r.get('kind') == 'summary'})
+    title = 'V-JEPA loss' + (f", predicting {' and '.join(targets)}" if targets else '')
+    axs[0].set(xlabel='step', ylabel='L1 loss (masked tokens)', title=title); axs[0].legend(fontsize=8)
     axs[1].set(xlabel='step', ylabel='effective rank', title='collapse diagnostics (held-out clips)')
     axs[1].set_ylabel('effective rank', color='C2')
     return axs
