@@ -9,6 +9,11 @@ A run pretrained on pixel targets (`--set pretrain.predict=pixels`) gets its own
 `--readout pooling=grid2` compares the pair read out another way (`vjepa2-small-jepa:pooling=grid2` against
 `vjepa2-small-random:pooling=grid2`), from a run whose encode and bc stages had those conditions.
 
+`--readout model=FOLDER` compares a pair trained outside the run (`vjepa2-small-jepa:model=FOLDER` against its twin
+`vjepa2-small-random:model=FOLDER`, e.g. a model that `scripts/control_sweep.py --save-dir` saved). Such a run has no
+pretrain stage: the file records the model's folder and architecture instead, and the 45-minute target is left to the
+file that timed that training.
+
 The run folder is made by the `cpu` profile (500 x 200 demonstrations at 256x256, 2000 V-JEPA steps, 5 BC seeds,
 100 evaluation episodes each):
 
@@ -32,6 +37,7 @@ from pathlib import Path
 import numpy as np
 from vjepa_policy.core import provenance, read_json, safe_name, write_json
 from vjepa_policy import stats as S
+from vjepa_policy.encoders import split_condition
 from vjepa_policy.report import PREDICTS, collect
 
 PAIR = ('vjepa2-small-jepa', 'vjepa2-small-random')
@@ -51,22 +57,37 @@ def pretrain_settings(run: Path, task: str) -> dict:
     return read_json(m).get('settings', {}) if m.exists() else {}
 
 
+def outside_model(folder: str) -> dict:
+    "What the results file records of a pair trained outside the run: its folder, a hash of its weights, its architecture."
+    import hashlib
+    cfg = read_json(Path(folder)/'config.json')
+    weights = Path(folder)/'model.safetensors'
+    return dict(model=folder, trained='outside this run', init_seed=cfg.get('init_seed'),
+                weights_sha256=hashlib.sha256(weights.read_bytes()).hexdigest() if weights.exists() else None,
+                architecture={k: cfg.get(k) for k in ('crop_size', 'patch_size', 'tubelet_size', 'frames_per_clip', 'hidden_size',
+                                                      'num_hidden_layers', 'num_attention_heads', 'pred_hidden_size',
+                                                      'pred_num_hidden_layers')})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('run_dir'); ap.add_argument('--task', default='reacher-easy')
     ap.add_argument('--out', default='results/control/reacher-easy.json')
     ap.add_argument('--note', default='', help='what the figures cannot say themselves (e.g. other jobs sharing the cores)')
-    ap.add_argument('--readout', default='', metavar='KEY=VALUE',
-                    help="the pair's readout option, e.g. pooling=grid2 (compares vjepa2-small-jepa:pooling=grid2 with its twin)")
+    ap.add_argument('--readout', default='', metavar='KEY=VALUE[,...]',
+                    help="the pair's options, e.g. pooling=grid2 (compares vjepa2-small-jepa:pooling=grid2 with its twin), "
+                         "or model=FOLDER (a pair trained outside the run)")
     a = ap.parse_args()
     A, TWIN = (c + (f':{a.readout}' if a.readout else '') for c in PAIR)
     BASELINES = (TWIN, 'noise', 'state', 'random')
     run, task = Path(a.run_dir), a.task
     rows = collect(run)
     pick = lambda stage, **kw: [r for r in rows.get(stage, []) if r['task'] == task and all(r.get(k) == v for k, v in kw.items())]
+    folder = split_condition(A)[1].get('model')                      # a pair trained outside the run, or None
     pre = pick('pretrain', kind='summary')
-    if not pre: raise SystemExit(f"No pretrain summary under {run}/{task}: run the cpu profile's pretrain stage first.")
-    pre = pre[0]
+    if not pre and not folder:
+        raise SystemExit(f"No pretrain summary under {run}/{task}: run the cpu profile's pretrain stage first.")
+    pre = None if folder else pre[0]
     curve = pick('pretrain', kind='curve')
     demos = pick('demos')[0] if pick('demos') else {}
     ev = pick('evaluate')
@@ -90,15 +111,18 @@ def main():
     def part(k):
         p = bar['parts'][k]
         return dict(measured=p['estimate'], ci95=p['ci'], verdict=p['verdict'], met=p['verdict'] == 'met')
+    timed = (dict(measured=pre['seconds'] / 60, met=bool(pre['seconds'] <= 45 * 60)) if pre else
+             dict(measured=None, met=None, verdict='not measured here (trained outside this run)'))
     targets = {
         'probe R2 finger_xy >= 0.8': dict(measured=probe.get((A, 'finger_xy')), met=bool(probe.get((A, 'finger_xy'), 0) >= 0.8)),
         'probe R2 target_xy >= 0.8': dict(measured=probe.get((A, 'target_xy')), met=bool(probe.get((A, 'target_xy'), 0) >= 0.8)),
         'BC success >= 60%': part('success >= 60%'),
         'BC success >= 2x the random-weight twin (measured: success - 2 x twin)': part(f'>= 2x {TWIN}'),
-        'pretraining <= 45 min on 2 cores': dict(measured=pre['seconds'] / 60, met=bool(pre['seconds'] <= 45 * 60)),
+        'pretraining <= 45 min on 2 cores': timed,
     }
     out = dict(task=task, run_dir=str(run), pair=[A, TWIN], readout=a.readout or 'pooling=mean', demos={k: demos.get(k) for k in ('episodes', 'episode_len', 'size', 'expert_success_rate')},
-               pretrain=dict({k: pre[k] for k in ('steps', 'batch_size', 'seconds', 'clips_per_second', 'final_loss', 'val_loss',
+               pretrain=outside_model(folder) if folder else
+                        dict({k: pre[k] for k in ('steps', 'batch_size', 'seconds', 'clips_per_second', 'final_loss', 'val_loss',
                                                   'eff_rank', 'std_mean', 'std_min', 'params', 'device')},
                              eff_rank_first=curve[0]['eff_rank'] if curve else None, val_loss_first=curve[0]['val_loss'] if curve else None,
                              predict=pre.get('predict', 'features'),   # the objective (a stage from before `predict` trained on features)
@@ -107,8 +131,10 @@ def main():
                success_per_seed=per_seed, success_pooled=pooled, bounds=bounds, comparisons=comparisons, targets=targets,
                note=a.note, provenance=provenance())
     write_json(a.out, out)
-    print(f"pretrain (predicting {PREDICTS.get(out['pretrain']['predict'], out['pretrain']['predict'])}): {pre['steps']} steps in {pre['seconds'] / 60:.1f} min ({pre['clips_per_second']:.1f} clips/s); "
-          f"held-out loss {out['pretrain']['val_loss_first']:.3f} -> {pre['val_loss']:.3f}; eff. rank {pre['eff_rank']:.1f}")
+    if pre:
+        print(f"pretrain (predicting {PREDICTS.get(out['pretrain']['predict'], out['pretrain']['predict'])}): {pre['steps']} steps in {pre['seconds'] / 60:.1f} min ({pre['clips_per_second']:.1f} clips/s); "
+              f"held-out loss {out['pretrain']['val_loss_first']:.3f} -> {pre['val_loss']:.3f}; eff. rank {pre['eff_rank']:.1f}")
+    else: print(f"the pair's weights: {folder} (trained outside this run; init_seed {out['pretrain']['init_seed']})")
     print('probe R2 ' + '; '.join(f"{c}: " + ', '.join(f"{t} {v:.2f}" for t, v in out['probe'][c].items()) for c in conds if out['probe'][c]))
     print(f"success ({pooled[A]['n']}) " + '; '.join(f"{c} {pooled[c]['success_rate']:.3f}" for c in conds) +
           '; ' + '; '.join(f"{k} {v:.2f}" for k, v in bounds.items()))

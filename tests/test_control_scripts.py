@@ -1,7 +1,9 @@
 """The positive control's diagnostic scripts: the attentive probe reads where a token is (on the smoke run:
-test_report_browser); the sweep saves a model the pooling probe reads; the pooling probe's paired intervals."""
+test_report_browser); the sweep saves a model the pooling probe reads; the pooling probe's paired intervals; a pair
+trained outside the run (`model=FOLDER`) goes through the pipeline and control_results.py."""
 import importlib.util
 import numpy as np
+import pytest
 import torch
 
 
@@ -123,3 +125,39 @@ def test_fold_splits_test_every_episode_once(root):
         assert len(fit) + len(val) + len(test) == 22
     with pytest.raises(SystemExit, match='--folds'):
         pp.fold_splits(5, 2)
+
+
+def test_pair_trained_outside_the_run(root, python, tmp_path):
+    "`vjepa2-small-jepa:model=FOLDER` and its twin run through the pipeline with no pretrain stage; control_results.py reads them."
+    import json, subprocess
+    import torch
+    from transformers import VJEPA2Model
+    from vjepa_policy.core import safe_name
+    from vjepa_policy.encoders import small_vjepa2_config
+    cfg = small_vjepa2_config(hidden_size=32, layers=1, heads=2, pred_hidden_size=32, pred_layers=1, pred_heads=2)
+    cfg.init_seed = 5                                       # the draw its training started from: the twin's weights
+    torch.manual_seed(0); folder = tmp_path/'sweep'/'model'
+    VJEPA2Model(cfg).save_pretrained(str(folder))
+    pair = [f'vjepa2-small-jepa:model={folder}', f'vjepa2-small-random:model={folder}']
+    run = tmp_path/'run'
+    vp = root/'.venv'/'bin'/'vjepa-policy'
+    r = subprocess.run([str(vp) if vp.exists() else 'vjepa-policy', 'run', '--profile', 'smoke', '--tasks', 'reacher-easy',
+                        '--stages', 'demos,pretrain,encode,bc,evaluate', '--conditions', 'state', 'noise', *pair, '--run-dir', str(run),
+                        '--no-notebook-tests', '--set', 'demos.episodes=4', 'demos.episode_len=30', 'demos.size=64', 'bc.epochs=5',
+                        'evaluate.episodes=4', 'evaluate.n_envs=4', 'evaluate.video=0'], capture_output=True, text=True, cwd=root, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert not (run/'reacher-easy'/'pretrain').exists()      # nothing to pretrain: the pair brought its weights
+    enc = json.loads((run/'reacher-easy'/'encode'/'metrics.json').read_text())
+    assert [x['condition'] for x in enc['rows']] == ['state', 'noise', *pair]
+    out = tmp_path/'control.json'
+    r = subprocess.run([python, str(root/'scripts'/'control_results.py'), str(run), '--readout', f'model={folder}', '--out', str(out)],
+                       capture_output=True, text=True, timeout=300, cwd=root)
+    assert r.returncode == 0, r.stderr[-3000:]
+    b = json.loads(out.read_text())
+    assert b['pair'] == pair and b['pretrain']['model'] == str(folder) and b['pretrain']['init_seed'] == 5
+    assert b['pretrain']['architecture']['hidden_size'] == 32 and len(b['pretrain']['weights_sha256']) == 64
+    assert b['targets']['pretraining <= 45 min on 2 cores']['met'] is None
+    roll = run/'reacher-easy'/'evaluate'/'rollouts'
+    for c in pair:
+        s = json.loads((roll/f"{safe_name(c + '-seed0')}.json").read_text())['success']
+        assert b['success_pooled'][c]['success_rate'] == pytest.approx(sum(s) / len(s)), c

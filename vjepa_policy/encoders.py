@@ -25,7 +25,8 @@ __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV
            'processor_settings', 'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config',
            'resample_window', 'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs',
            'save_tiny_hf_models', 'small_dinov2_config', 'small_vjepa2_config', 'split_condition', 'base_condition',
-           'needs_pretrain', 'check_conditions', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops', 'dinov2_frame_flops']
+           'needs_pretrain', 'check_model_folder', 'check_conditions', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops',
+           'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -691,7 +692,8 @@ def small_vjepa2_config(crop_size:int=64, patch_size:int=8, tubelet_size:int=2, 
                         pred_num_attention_heads=pred_heads, pred_num_mask_tokens=2)
 
 VIDEO_CONDITIONS = ('vjepa2', 'vjepa2-random', 'vjepa2-tiny-random', 'vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft')
-BUILTIN_OPTIONS = {'pooling': POOLINGS}     # options of the built-in V-JEPA 2 conditions: `vjepa2-small-jepa:pooling=grid2`
+BUILTIN_OPTIONS = {'pooling': POOLINGS,    # options of the built-in V-JEPA 2 conditions: `vjepa2-small-jepa:pooling=grid2`
+                   'model': None}          # None: any value, here a model folder (the pretrain conditions only)
 
 def split_condition(condition:str) -> tuple[str, dict]:
     "A built-in condition's name and options, `NAME:key=value,...` -> (NAME, {key: value}); an `hf:` name is returned whole."
@@ -703,11 +705,15 @@ def split_condition(condition:str) -> tuple[str, dict]:
         k, eq, v = (s.strip() for s in p.partition('='))
         if not eq or k not in BUILTIN_OPTIONS:
             raise ValueError(f"Bad option {p!r} in condition {condition!r}: write NAME:key=value with key one of {', '.join(BUILTIN_OPTIONS)}.")
-        if v not in BUILTIN_OPTIONS[k]:
+        if BUILTIN_OPTIONS[k] is not None and v not in BUILTIN_OPTIONS[k]:
             raise ValueError(f"Option {k}={v!r} in {condition!r}: choose one of {', '.join(BUILTIN_OPTIONS[k])}.")
+        if not v: raise ValueError(f"Option {k!r} in {condition!r} has no value: write {k}=VALUE.")
         opts[k] = v
     if base not in VIDEO_CONDITIONS:
         raise ValueError(f"Condition {condition!r}: only the V-JEPA 2 conditions ({', '.join(VIDEO_CONDITIONS)}) take options.")
+    if 'model' in opts and base not in PRETRAIN_CONDITIONS:
+        raise ValueError(f"Condition {condition!r}: only {', '.join(PRETRAIN_CONDITIONS)} take model=FOLDER (the others "
+                         f"name their weights themselves, or use hf:<hub id or local folder>).")
     return base, opts
 
 def base_condition(condition:str) -> str:
@@ -715,8 +721,16 @@ def base_condition(condition:str) -> str:
     return split_condition(condition)[0]
 
 def needs_pretrain(condition:str) -> bool:
-    "Whether `condition`'s model comes from the pretrain stage (the small pair, the fine-tuned model; with any options)."
-    return base_condition(condition) in PRETRAIN_CONDITIONS
+    "Whether `condition`'s model comes from the pretrain stage (the small pair, the fine-tuned model), not from a `model=` option."
+    base, opts = split_condition(condition)
+    return base in PRETRAIN_CONDITIONS and 'model' not in opts
+
+def check_model_folder(condition:str, folder) -> str:
+    "`folder` as a string when it holds a model saved with `save_pretrained`; else a FileNotFoundError that says how to make one."
+    if not (Path(folder).expanduser()/'config.json').exists():
+        raise FileNotFoundError(f"Condition {condition!r}: no model at {folder} (no config.json): give a folder saved with "
+                                f"save_pretrained, e.g. RUN/TASK/pretrain/model or scripts/control_sweep.py --save-dir's NAME/model.")
+    return str(folder)
 
 def check_conditions(conditions, known=CONDITIONS, what:str='condition'):
     "Refuse unknown condition names; an `hf:` condition's options are checked here, its model when it is loaded."
@@ -732,6 +746,8 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
         return hf_encoder(m, device=device, name=name, weights=model, **{**opts, **kw})
     base, opts = split_condition(name)
     if opts:                               # the same encoder read out another way: its name keeps the options
+        folder = opts.pop('model', None)   # weights trained elsewhere; `model`, when given, says where they are read
+        if model is None and folder is not None: model = check_model_folder(name, folder)
         clash = {k: kw[k] for k in opts if k in kw and kw[k] != opts[k]}
         if clash: raise ValueError(f"Condition {name!r} names {opts}, the call asks {clash}: say it once.")
         enc = make_encoder(base, device=device, model=model, tiny_root=tiny_root, **{**kw, **opts})

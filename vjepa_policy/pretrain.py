@@ -14,7 +14,8 @@ from tqdm import tqdm
 from .core import (Settings, OutputError, open_or_refuse, save_torch, load_torch, read_metrics, remove,
                                now_iso)
 from .encoders import (small_vjepa2_config, resize_frames, normalise, pick_device, load_pretrained,
-                                   quiet_transformers, TRAINED_CONDITIONS, PRETRAIN_CONDITIONS, base_condition)
+                                   quiet_transformers, TRAINED_CONDITIONS, PRETRAIN_CONDITIONS, base_condition,
+                                   split_condition, check_model_folder)
 from .demos import DemoDataset
 from .probe import split_episodes
 
@@ -387,13 +388,16 @@ def pretrained_models(pretrain_dir) -> dict:
     return out
 
 def models_for(conditions, pretrain_dir) -> dict:
-    "The model folders the `conditions` need from the pretrain stage ({} when none needs one)."
-    base = {c: base_condition(c) for c in conditions}       # a readout option (`:pooling=grid2`) keeps the model
-    need = [c for c in conditions if base[c] in TRAINED_CONDITIONS or (base[c] in PRETRAIN_CONDITIONS and pretrain_dir is not None)]
-    if not need: return {}
+    "The model folders the `conditions` need: their `model=` option, else the pretrain stage's ({} when none needs one)."
+    split = {c: split_condition(c) for c in conditions}
+    base = {c: b for c, (b, _) in split.items()}            # a readout option (`:pooling=grid2`) keeps the model
+    own = {c: check_model_folder(c, o['model']) for c, (_, o) in split.items() if 'model' in o}   # trained elsewhere
+    need = [c for c in conditions if c not in own and
+            (base[c] in TRAINED_CONDITIONS or (base[c] in PRETRAIN_CONDITIONS and pretrain_dir is not None))]
+    if not need: return own
     have = pretrained_models(pretrain_dir)
     missing = [c for c in need if base[c] not in have]
     if missing: raise OutputError(f"The pretrain stage at {pretrain_dir} made {sorted(have)}, not {missing}: set "
                                   f"pretrain.init to 'scratch' (the small pair) or to weights to fine-tune (vjepa2-ft), "
                                   f"or choose other conditions.")
-    return {c: have[base[c]] for c in need}
+    return {**own, **{c: have[base[c]] for c in need}}

@@ -84,9 +84,13 @@ def _rank(condition:str) -> float:
     return (ORDER.index(b) + (0.5 if b != condition else 0)) if b in ORDER else len(ORDER)
 
 def note(condition:str) -> str:
-    "What the condition is (`NOTES`), its readout named when it has options."
+    "What the condition is (`NOTES`), its readout named when it has options, and its weights when they came from elsewhere (`model=`)."
     b, o = _base(condition), _options(condition)
-    return NOTES.get(b, '') + (f"; read out with {o[1:].replace(',', ', ')}" if o and b in NOTES else '')
+    if not o or b not in NOTES: return NOTES.get(b, '')
+    opts = [p.partition('=') for p in o[1:].split(',')]
+    read = ', '.join(k + '=' + v for k, _, v in opts if k != 'model')
+    folder = next((v for k, _, v in opts if k == 'model'), None)
+    return NOTES[b] + (f"; read out with {read}" if read else '') + (f"; weights from {folder}, not this run's pretrain stage" if folder else '')
 
 def _frame(rows:list[dict], cols:list[str], ints=()) -> pd.DataFrame:
     "`cols` of `rows` (those present and not empty everywhere), sorted by task and condition, `ints` as integers."
