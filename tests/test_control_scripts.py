@@ -156,7 +156,13 @@ def test_pair_trained_outside_the_run(root, python, tmp_path):
     b = json.loads(out.read_text())
     assert b['pair'] == pair and b['pretrain']['model'] == str(folder) and b['pretrain']['init_seed'] == 5
     assert b['pretrain']['architecture']['hidden_size'] == 32 and len(b['pretrain']['weights_sha256']) == 64
-    assert b['targets']['pretraining <= 45 min on 2 cores']['met'] is None
+    assert b['targets']['pretraining <= 45 min on 2 cores']['met'] is None and b['readout'] == 'pooling=mean'
+    assert b['pretrain']['twin_revision'] == 'random-init-seed5'        # the twin drew the folder's init_seed, not 0
+    assert b['pretrain']['weights_revision'].startswith('sha256:')
+    torch.manual_seed(1); VJEPA2Model(cfg).save_pretrained(str(folder))  # other weights in the folder: refused
+    r = subprocess.run([python, str(root/'scripts'/'control_results.py'), str(run), '--readout', f'model={folder}', '--out', str(out)],
+                       capture_output=True, text=True, timeout=300, cwd=root)
+    assert r.returncode != 0 and 'the weights changed since the run' in r.stderr, r.stderr[-2000:]
     roll = run/'reacher-easy'/'evaluate'/'rollouts'
     for c in pair:
         s = json.loads((roll/f"{safe_name(c + '-seed0')}.json").read_text())['success']

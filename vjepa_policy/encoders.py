@@ -19,14 +19,14 @@ warnings.filterwarnings('ignore', message='IProgress not found')
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'HF_PREFIX', 'HF_OPTIONS', 'DTYPES',
            'PROCESSOR_KEYS', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS', 'CONDITIONS', 'VIDEO_CONDITIONS',
            'BUILTIN_OPTIONS', 'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess',
-           'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained', 'weights_revision', 'tiny_vjepa2_config',
-           'tiny_dinov2_config', 'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder',
-           'DINOV2_LARGE', 'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition',
-           'processor_settings', 'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config',
-           'resample_window', 'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs',
+           'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained', 'folder_weights_hash', 'weights_revision',
+           'tiny_vjepa2_config', 'tiny_dinov2_config', 'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens',
+           'VJEPA2Encoder', 'DINOV2_LARGE', 'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder',
+           'parse_hf_condition', 'processor_settings', 'processor_defaults', 'pixel_settings', 'video_frames',
+           'is_video_config', 'resample_window', 'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs',
            'save_tiny_hf_models', 'small_dinov2_config', 'small_vjepa2_config', 'split_condition', 'base_condition',
-           'needs_pretrain', 'check_model_folder', 'check_conditions', 'make_encoder', 'vit_flops', 'vjepa2_clip_flops',
-           'dinov2_frame_flops']
+           'needs_pretrain', 'check_model_folder', 'outside_models', 'check_conditions', 'make_encoder', 'vit_flops',
+           'vjepa2_clip_flops', 'dinov2_frame_flops']
 
 # %% ../nbs/02_encoders.ipynb #7e6148b2
 def pick_device(device=None) -> torch.device:
@@ -116,18 +116,21 @@ def _load_pretrained(cls, model, revision, offline, **kw):
     try: return cls.from_pretrained(model, revision=revision, **kw)
     except OSError as e: raise _missing(model, revision, f"{type(e).__name__}: {str(e).splitlines()[0]}") from e
 
-def weights_revision(model_obj, source:str) -> str:
-    "What identifies the weights: the hub commit when known, else a hash of the local weight files."
-    commit = getattr(model_obj.config, '_commit_hash', None)
-    if commit: return commit
-    p = Path(source)
+def folder_weights_hash(folder) -> str|None:
+    "A hash of the weight files in the local model folder `folder` (`sha256:...`); None when it holds none."
+    p = Path(folder).expanduser()
     files = sorted(p.glob('*.safetensors')) + sorted(p.glob('*.bin')) if p.is_dir() else []
-    if not files: return 'unknown'
+    if not files: return None
     h = hashlib.sha256()
     for f in files:
         with open(f, 'rb') as fh:
             for block in iter(lambda: fh.read(1 << 24), b''): h.update(block)
     return 'sha256:' + h.hexdigest()[:16]
+
+def weights_revision(model_obj, source:str) -> str:
+    "What identifies the weights: the hub commit when known, else a hash of the local weight files."
+    commit = getattr(model_obj.config, '_commit_hash', None)
+    return commit or folder_weights_hash(source) or 'unknown'
 
 # %% ../nbs/02_encoders.ipynb #5d1749c7
 def _cache_dir() -> Path:
@@ -726,11 +729,17 @@ def needs_pretrain(condition:str) -> bool:
     return base in PRETRAIN_CONDITIONS and 'model' not in opts
 
 def check_model_folder(condition:str, folder) -> str:
-    "`folder` as a string when it holds a model saved with `save_pretrained`; else a FileNotFoundError that says how to make one."
-    if not (Path(folder).expanduser()/'config.json').exists():
-        raise FileNotFoundError(f"Condition {condition!r}: no model at {folder} (no config.json): give a folder saved with "
-                                f"save_pretrained, e.g. RUN/TASK/pretrain/model or scripts/control_sweep.py --save-dir's NAME/model.")
-    return str(folder)
+    "`folder` (`~` expanded) when it holds a model saved with `save_pretrained`; else a FileNotFoundError that says how to make one."
+    p = Path(folder).expanduser()
+    if not (p/'config.json').exists():
+        raise FileNotFoundError(f"Condition {condition!r}: no model at {folder} ({p.resolve()} has no config.json): give a folder "
+                                f"saved with save_pretrained, e.g. RUN/TASK/pretrain/model or scripts/control_sweep.py --save-dir's NAME/model.")
+    return str(p)
+
+def outside_models(conditions) -> dict:
+    "{condition: model folder} for the `conditions` that name their weights with `model=FOLDER` (each folder checked)."
+    opts = {c: split_condition(c)[1] for c in conditions if not c.startswith(HF_PREFIX)}
+    return {c: check_model_folder(c, o['model']) for c, o in opts.items() if 'model' in o}
 
 def check_conditions(conditions, known=CONDITIONS, what:str='condition'):
     "Refuse unknown condition names; an `hf:` condition's options are checked here, its model when it is loaded."
@@ -747,7 +756,11 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
     base, opts = split_condition(name)
     if opts:                               # the same encoder read out another way: its name keeps the options
         folder = opts.pop('model', None)   # weights trained elsewhere; `model`, when given, says where they are read
-        if model is None and folder is not None: model = check_model_folder(name, folder)
+        if folder is not None and model is None: model = check_model_folder(name, folder)
+        elif folder is not None:           # a copy (the Modal backend uploads one; there the folder is not): the same weights
+            here = Path(folder).expanduser()
+            if here.exists() and Path(model).expanduser() != here and folder_weights_hash(model) != folder_weights_hash(here):
+                raise ValueError(f"Condition {name!r} names the weights in {folder}, the call asks {model} (other weights): say it once.")
         clash = {k: kw[k] for k in opts if k in kw and kw[k] != opts[k]}
         if clash: raise ValueError(f"Condition {name!r} names {opts}, the call asks {clash}: say it once.")
         enc = make_encoder(base, device=device, model=model, tiny_root=tiny_root, **{**kw, **opts})
@@ -758,13 +771,17 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
             raise ValueError(f"Condition {name!r} is the encoder the pretrain stage trains: run that stage first "
                              f"(vjepa-policy run ... --stages demos,pretrain) and pass its model folder, "
                              f"make_encoder({name!r}, model='RUN/TASK/pretrain/model'); the encode and evaluate stages do "
-                             f"this themselves, and so does the sac stage.")
+                             f"this themselves, and so does the sac stage. A model trained elsewhere: {name}:model=FOLDER.")
         return VJEPA2Encoder(model, device=device, name=name, crop=kw.pop('crop', False), **kw)
     if name == 'vjepa2-small-random':      # the architecture of `model` (the trained one) or the default small one
         if model and 'seed' not in kw:     # the draw the trained model started from (pretrain records it)
             import json
-            cfg_file = Path(model)/'config.json'
-            kw['seed'] = json.loads(cfg_file.read_text()).get('init_seed', 0) if cfg_file.exists() else 0
+            cfg_file = Path(model).expanduser()/'config.json'
+            seed = json.loads(cfg_file.read_text()).get('init_seed') if cfg_file.exists() else None
+            if seed is None:
+                import warnings
+                warnings.warn(f"{model} records no init_seed (the draw its training started from): the twin uses seed 0.")
+            kw['seed'] = seed or 0
         return VJEPA2Encoder(model, random_init=True, device=device, name=name, crop=kw.pop('crop', False),
                              config=None if model else small_vjepa2_config(), **kw)
     if name == 'vjepa2': return VJEPA2Encoder(model or VJEPA2_DEFAULT, device=device, **kw)

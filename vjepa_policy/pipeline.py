@@ -13,7 +13,7 @@ from .core import (PROFILES, STAGE_SETTINGS, SettingsError, OutputError, get_pro
 # %% auto #0
 __all__ = ['STAGES', 'STAGE_NAMES', 'SKIP_FLAGS', 'SHORTHANDS', 'Stage', 'select_stages', 'stage_dir', 'notebook_parameters',
            'stage_parameters', 'resolve_settings', 'upstream_for', 'runnable_copy', 'StageError', 'run_stage',
-           'run_pipeline', 'cli_overrides', 'main', 'stage_needed']
+           'outside_weights', 'run_pipeline', 'cli_overrides', 'main', 'stage_needed']
 
 # %% ../nbs/99_pipeline.ipynb #4cf42442
 @dataclass(frozen=True)
@@ -179,6 +179,19 @@ def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nb
     log(f"  {label}: done in {secs:.1f} s")
     return dict(stage=stage.name, task=task, status='ran', key=key, seconds=secs, notebook=str(nb_out))
 
+# %% ../nbs/99_pipeline.ipynb #c412f942
+def outside_weights(conditions, root) -> dict:
+    "{condition: hash of its weight files} for the `conditions` with `model=FOLDER`, a relative FOLDER read from `root`."
+    from vjepa_policy.encoders import split_condition, check_model_folder, folder_weights_hash, HF_PREFIX
+    out = {}
+    for c in conditions:
+        folder = None if c.startswith(HF_PREFIX) else split_condition(c)[1].get('model')
+        if folder is None: continue
+        p = Path(folder).expanduser()
+        p = check_model_folder(c, p if p.is_absolute() else Path(root)/p)
+        out[c] = folder_weights_hash(p) or 'no weight files'
+    return out
+
 # %% ../nbs/99_pipeline.ipynb #242c950c
 def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:bool=False, overrides:dict|None=None,
                  nbs=None, log=print, tests:bool=True) -> dict:
@@ -192,6 +205,7 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
     overrides = {k: dict(v) for k, v in (overrides or {}).items()}
     chosen = select_stages(stages)
     resolved = resolve_settings(profile, tasks, overrides)        # everything checked before the first stage
+    weights = {k: outside_weights(getattr(v, 'conditions', None) or [], nbs.parent) for k, v in resolved.items()}
     run_dir.mkdir(parents=True, exist_ok=True)
     man = dict(profile=profile, label=prof['label'], run_dir=str(run_dir), tasks=tasks, stages=[s.name for s in chosen],
                parameters=dict(overrides, force=force), git_commit=git_commit(nbs.parent), versions=package_versions(),
@@ -210,7 +224,9 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
                 params = stage_parameters(s, run_dir, t, profile, overrides, notebook_parameters(nbs/s.notebook), force)
                 ups = {u: keys.get((u, t)) for u in s.upstream} if s.per_task else \
                       {f'{k[0]}:{k[1]}': v for k, v in keys.items() if k[0] != s.name}
-                key = fingerprint(dict(settings=resolved[s.name, t].fingerprinted(), task=t, upstream=ups, notebook=s.notebook))
+                key = dict(settings=resolved[s.name, t].fingerprinted(), task=t, upstream=ups, notebook=s.notebook)
+                if weights.get((s.name, t)): key['weights'] = weights[s.name, t]   # model=FOLDER: its weights, not its name
+                key = fingerprint(key)
                 force_this = force or s.name == 'report'          # the report always reflects the current metrics
                 log(f"[{i}/{len(chosen)}] {s.name}" + (f" {t}" if t else '') + f"  (elapsed {time.perf_counter() - t_all:.0f} s)")
                 if not stage_needed(s.name, resolved, t):

@@ -15,7 +15,7 @@ from .core import (Settings, OutputError, open_or_refuse, save_torch, load_torch
                                now_iso)
 from .encoders import (small_vjepa2_config, resize_frames, normalise, pick_device, load_pretrained,
                                    quiet_transformers, TRAINED_CONDITIONS, PRETRAIN_CONDITIONS, base_condition,
-                                   split_condition, check_model_folder)
+                                   outside_models)
 from .demos import DemoDataset
 from .probe import split_episodes
 
@@ -389,9 +389,8 @@ def pretrained_models(pretrain_dir) -> dict:
 
 def models_for(conditions, pretrain_dir) -> dict:
     "The model folders the `conditions` need: their `model=` option, else the pretrain stage's ({} when none needs one)."
-    split = {c: split_condition(c) for c in conditions}
-    base = {c: b for c, (b, _) in split.items()}            # a readout option (`:pooling=grid2`) keeps the model
-    own = {c: check_model_folder(c, o['model']) for c, (_, o) in split.items() if 'model' in o}   # trained elsewhere
+    base = {c: base_condition(c) for c in conditions}       # a readout option (`:pooling=grid2`) keeps the model
+    own = outside_models(conditions)                        # trained elsewhere: `model=FOLDER`
     need = [c for c in conditions if c not in own and
             (base[c] in TRAINED_CONDITIONS or (base[c] in PRETRAIN_CONDITIONS and pretrain_dir is not None))]
     if not need: return own
@@ -399,5 +398,5 @@ def models_for(conditions, pretrain_dir) -> dict:
     missing = [c for c in need if base[c] not in have]
     if missing: raise OutputError(f"The pretrain stage at {pretrain_dir} made {sorted(have)}, not {missing}: set "
                                   f"pretrain.init to 'scratch' (the small pair) or to weights to fine-tune (vjepa2-ft), "
-                                  f"or choose other conditions.")
+                                  f"name a model trained elsewhere (CONDITION:model=FOLDER), or choose other conditions.")
     return {**own, **{c: have[base[c]] for c in need}}

@@ -83,14 +83,26 @@ def _rank(condition:str) -> float:
     b = _base(condition)
     return (ORDER.index(b) + (0.5 if b != condition else 0)) if b in ORDER else len(ORDER)
 
-def note(condition:str) -> str:
-    "What the condition is (`NOTES`), its readout named when it has options, and its weights when they came from elsewhere (`model=`)."
+def _option_words(condition:str) -> str:
+    "A condition's options in words: its readout (`read out with pooling=grid2`) and where its model came from (`model=`)."
     b, o = _base(condition), _options(condition)
-    if not o or b not in NOTES: return NOTES.get(b, '')
+    if not o: return ''
     opts = [p.partition('=') for p in o[1:].split(',')]
     read = ', '.join(k + '=' + v for k, _, v in opts if k != 'model')
     folder = next((v for k, _, v in opts if k == 'model'), None)
-    return NOTES[b] + (f"; read out with {read}" if read else '') + (f"; weights from {folder}, not this run's pretrain stage" if folder else '')
+    whose = ('its architecture and init seed' if b == 'vjepa2-small-random' else 'its weights')
+    return '; '.join(([f"read out with {read}"] if read else []) +
+                     ([f"{whose} from {folder}, not this run's pretrain stage"] if folder else []))
+
+def _without_model(options:str) -> str:
+    "`options` (`:k=v,...`) less `model=`: for a baseline that does not come from the pretrain stage."
+    kept = [p for p in options[1:].split(',') if p and not p.startswith('model=')]
+    return (':' + ','.join(kept)) if kept else ''
+
+def note(condition:str) -> str:
+    "What the condition is (`NOTES`), its readout named when it has options, and where its model came from (`model=`)."
+    b, words = _base(condition), _option_words(condition)
+    return NOTES.get(b, '') + (f"; {words}" if words and b in NOTES else '')
 
 def _frame(rows:list[dict], cols:list[str], ints=()) -> pd.DataFrame:
     "`cols` of `rows` (those present and not empty everywhere), sorted by task and condition, `ints` as integers."
@@ -384,7 +396,7 @@ def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small
                                         a, baselines).assign(task=t) for t in tasks], ignore_index=True)
     out = []
     o = _options(a)                    # a readout variant is compared with the same readout of the V-JEPA 2 baselines
-    for b in baselines or [x + o if x.startswith('vjepa2') else x
+    for b in baselines or [x + (o if x in ('vjepa2-small-random', 'vjepa2-small-jepa') else _without_model(o)) if x.startswith('vjepa2') else x
                            for x in CONTROL_BASELINES.get(_base(a), ('noise', 'state', 'random'))]:
         p = paired_difference(ev_rows, a, b)
         if p is None: continue
@@ -430,7 +442,7 @@ CONTROLS = (('positive control', 'vjepa2-small-jepa', 'vjepa2-small-random', 'th
 def control_sentences(ev_rows:list[dict], task:str='reacher-easy') -> list[str]:
     "The positive and negative controls of behaviour cloning on `task`, each a paired difference with its interval."
     out, conds = [], {r['condition'] for r in ev_rows if r['task'] == task}
-    variants = [(f"positive control, read out with {_options(c)[1:]}", c, 'vjepa2-small-random' + _options(c), CONTROLS[0][3])
+    variants = [(f"positive control, {_option_words(c)}", c, 'vjepa2-small-random' + _options(c), CONTROLS[0][3])
                 for c in sorted(conds) if _base(c) == 'vjepa2-small-jepa' and c != 'vjepa2-small-jepa']
     for name, a, b, what in CONTROLS[:1] + tuple(variants) + CONTROLS[1:]:
         if (d := paired_difference(ev_rows, a, b, task=task)) is None: continue
