@@ -41,6 +41,7 @@ from vjepa_policy.encoders import split_condition
 from vjepa_policy.report import PREDICTS, collect
 
 PAIR = ('vjepa2-small-jepa', 'vjepa2-small-random')
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def episode_success(ev_dir: Path, condition: str, seeds) -> np.ndarray:
@@ -57,26 +58,27 @@ def pretrain_settings(run: Path, task: str) -> dict:
     return read_json(m).get('settings', {}) if m.exists() else {}
 
 
-def outside_model(folder: str, run: Path, task: str, pair) -> dict:
+def outside_model(folder: str, run: Path, task: str, pair, seeds) -> dict:
     """What the results file records of a pair trained outside the run: its folder, a hash of its weights, its architecture.
     The run's BC policies record the weights their embeddings were made with; other weights in the folder stop the script."""
     import hashlib
     from vjepa_policy.bc import load_policy
     from vjepa_policy.encoders import check_model_folder, folder_weights_hash
-    try: folder = check_model_folder(pair[0], folder)
+    given, p = folder, Path(folder).expanduser()        # a relative folder: from the repository root, as the pipeline reads it
+    try: folder = check_model_folder(pair[0], p if p.is_absolute() else ROOT/p)
     except FileNotFoundError as e: raise SystemExit(str(e)) from None
     cfg = read_json(Path(folder)/'config.json')
     weights = Path(folder)/'model.safetensors'
     want = {pair[0]: folder_weights_hash(folder), pair[1]: f"random-init-seed{cfg.get('init_seed') or 0}"}
     made = {}
-    for ck_path in sorted((run/task/'bc').glob('*/seed*.pt')):
+    for ck_path in sorted(x for s in seeds for x in (run/task/'bc').glob(f'*/seed{s}.pt')):   # the seeds compared, not leftovers
         ck = load_policy(ck_path)[1]
         if ck['condition'] in want: made.setdefault(ck['condition'], set()).add(ck['spec']['encoder'].get('revision'))
     for c, w in want.items():
         if made.get(c) != {w}:
             raise SystemExit(f"{c}: the run's policies were trained on embeddings of {sorted(made.get(c, {'no policy'}))}, the folder "
                              f"now gives {w}: the weights changed since the run, or the run is not this pair's (run it again).")
-    return dict(model=folder, trained='outside this run', init_seed=cfg.get('init_seed'), weights_revision=want[pair[0]],
+    return dict(model=given, trained='outside this run', init_seed=cfg.get('init_seed'), weights_revision=want[pair[0]],
                 twin_revision=want[pair[1]],
                 weights_sha256=hashlib.sha256(weights.read_bytes()).hexdigest() if weights.exists() else None,
                 architecture={k: cfg.get(k) for k in ('crop_size', 'patch_size', 'tubelet_size', 'frames_per_clip', 'hidden_size',
@@ -141,7 +143,7 @@ def main():
         'pretraining <= 45 min on 2 cores': timed,
     }
     out = dict(task=task, run_dir=str(run), pair=[A, TWIN], readout=readout_only(a.readout) or 'pooling=mean', demos={k: demos.get(k) for k in ('episodes', 'episode_len', 'size', 'expert_success_rate')},
-               pretrain=outside_model(folder, run, task, (A, TWIN)) if folder else
+               pretrain=outside_model(folder, run, task, (A, TWIN), seeds) if folder else
                         dict({k: pre[k] for k in ('steps', 'batch_size', 'seconds', 'clips_per_second', 'final_loss', 'val_loss',
                                                   'eff_rank', 'std_mean', 'std_min', 'params', 'device')},
                              eff_rank_first=curve[0]['eff_rank'] if curve else None, val_loss_first=curve[0]['val_loss'] if curve else None,

@@ -759,7 +759,8 @@ def make_encoder(name:str, device=None, model:str|None=None, tiny_root=None, **k
         if folder is not None and model is None: model = check_model_folder(name, folder)
         elif folder is not None:           # a copy (the Modal backend uploads one; there the folder is not): the same weights
             here = Path(folder).expanduser()
-            if here.exists() and Path(model).expanduser() != here and folder_weights_hash(model) != folder_weights_hash(here):
+            there = Path(model).expanduser()      # (a `model` absent here: its loading says so)
+            if here.exists() and there.exists() and there != here and folder_weights_hash(there) != folder_weights_hash(here):
                 raise ValueError(f"Condition {name!r} names the weights in {folder}, the call asks {model} (other weights): say it once.")
         clash = {k: kw[k] for k in opts if k in kw and kw[k] != opts[k]}
         if clash: raise ValueError(f"Condition {name!r} names {opts}, the call asks {clash}: say it once.")

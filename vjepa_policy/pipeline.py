@@ -180,16 +180,18 @@ def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nb
     return dict(stage=stage.name, task=task, status='ran', key=key, seconds=secs, notebook=str(nb_out))
 
 # %% ../nbs/99_pipeline.ipynb #c412f942
-def outside_weights(conditions, root) -> dict:
-    "{condition: hash of its weight files} for the `conditions` with `model=FOLDER`, a relative FOLDER read from `root`."
+def outside_weights(conditions, root, cache:dict|None=None) -> dict:
+    """{condition: hash of its weight files} for the `conditions` with `model=FOLDER`, a relative FOLDER read from `root`
+    (`cache`: {folder: hash}, so that a folder named by several stages is read once)."""
     from vjepa_policy.encoders import split_condition, check_model_folder, folder_weights_hash, HF_PREFIX
-    out = {}
+    out, cache = {}, {} if cache is None else cache
     for c in conditions:
         folder = None if c.startswith(HF_PREFIX) else split_condition(c)[1].get('model')
         if folder is None: continue
         p = Path(folder).expanduser()
         p = check_model_folder(c, p if p.is_absolute() else Path(root)/p)
-        out[c] = folder_weights_hash(p) or 'no weight files'
+        if p not in cache: cache[p] = folder_weights_hash(p) or 'no weight files'
+        out[c] = cache[p]
     return out
 
 # %% ../nbs/99_pipeline.ipynb #242c950c
@@ -205,7 +207,9 @@ def run_pipeline(profile:str, run_dir, tasks=None, stages:str|None=None, force:b
     overrides = {k: dict(v) for k, v in (overrides or {}).items()}
     chosen = select_stages(stages)
     resolved = resolve_settings(profile, tasks, overrides)        # everything checked before the first stage
-    weights = {k: outside_weights(getattr(v, 'conditions', None) or [], nbs.parent) for k, v in resolved.items()}
+    hashed = {}                                                   # model=FOLDER of the chosen stages: checked, hashed once
+    weights = {k: outside_weights(getattr(v, 'conditions', None) or [], nbs.parent, hashed) for k, v in resolved.items()
+               if k[0] in {s.name for s in chosen}}
     run_dir.mkdir(parents=True, exist_ok=True)
     man = dict(profile=profile, label=prof['label'], run_dir=str(run_dir), tasks=tasks, stages=[s.name for s in chosen],
                parameters=dict(overrides, force=force), git_commit=git_commit(nbs.parent), versions=package_versions(),
