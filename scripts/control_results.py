@@ -86,11 +86,6 @@ def outside_model(folder: str, run: Path, task: str, pair, seeds) -> dict:
                                                       'pred_num_hidden_layers')})
 
 
-def readout_only(options: str) -> str:
-    "The pair's options less `model=` (recorded on its own): its readout."
-    return ','.join(p for p in options.split(',') if p and not p.startswith('model='))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('run_dir'); ap.add_argument('--task', default='reacher-easy')
@@ -105,7 +100,8 @@ def main():
     run, task = Path(a.run_dir), a.task
     rows = collect(run)
     pick = lambda stage, **kw: [r for r in rows.get(stage, []) if r['task'] == task and all(r.get(k) == v for k, v in kw.items())]
-    folder = split_condition(A)[1].get('model')                      # a pair trained outside the run, or None
+    opts = split_condition(A)[1]
+    folder = opts.get('model')                                       # a pair trained outside the run, or None
     pre = pick('pretrain', kind='summary')
     if not pre and not folder:
         raise SystemExit(f"No pretrain summary under {run}/{task}: run the cpu profile's pretrain stage first.")
@@ -142,7 +138,7 @@ def main():
         'BC success >= 2x the random-weight twin (measured: success - 2 x twin)': part(f'>= 2x {TWIN}'),
         'pretraining <= 45 min on 2 cores': timed,
     }
-    out = dict(task=task, run_dir=str(run), pair=[A, TWIN], readout=readout_only(a.readout) or 'pooling=mean', demos={k: demos.get(k) for k in ('episodes', 'episode_len', 'size', 'expert_success_rate')},
+    out = dict(task=task, run_dir=str(run), pair=[A, TWIN], readout=','.join(f'{k}={v}' for k, v in opts.items() if k != 'model') or 'pooling=mean', demos={k: demos.get(k) for k in ('episodes', 'episode_len', 'size', 'expert_success_rate')},
                pretrain=outside_model(folder, run, task, (A, TWIN), seeds) if folder else
                         dict({k: pre[k] for k in ('steps', 'batch_size', 'seconds', 'clips_per_second', 'final_loss', 'val_loss',
                                                   'eff_rank', 'std_mean', 'std_min', 'params', 'device')},

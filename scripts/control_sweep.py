@@ -64,22 +64,22 @@ def main():
     _, _, held = split_episodes(len(ds), base.held_out, 0)              # the pretrain stage's held-out episodes
     train_eps = np.delete(np.asarray(ds.episodes), held)[:a.train_episodes]
     probe_eps = np.asarray(ds.episodes)[held][:a.probe_episodes]
-    T = base.frames
-    ends = np.arange(T - 1, ds.config.episode_len + 1, 8)               # windows ending at these observations
+    fit, val, test = split_episodes(len(probe_eps), 0.25, 0)
     cache = {}
-    def data(crop):
-        "The training clips and the probe windows at `crop` x `crop` (the pretrain stage's frames and clip draw)."
-        if crop not in cache:
-            cache.clear()                                               # one resolution in memory at a time
+    def data(crop, T):
+        """The training clips of `T` frames at `crop` x `crop` (the pretrain stage's clip draw), the probe windows (T frames
+        ending every 8 observations from the T-th), their targets and the probe split (fit, validation, test rows)."""
+        if (crop, T) not in cache:
+            cache.clear()                                               # one resolution and clip length in memory at a time
+            ends = np.arange(T - 1, ds.config.episode_len + 1, 8)       # windows ending at these observations
             pframes = Clips(ds, probe_eps, crop, T).frames
             windows = torch.stack([pframes[:, s - T + 1:s + 1] for s in ends], 1).flatten(0, 1)   # (E * len(ends), T, 3, c, c)
-            cache[crop] = Clips(ds, train_eps, crop, T), windows
-        return cache[crop]
-    n_windows = len(probe_eps) * len(ends)
-    Y = {t: ds.array(f'info/{t}')[held][:a.probe_episodes][:, ends].reshape(n_windows, -1) for t in TARGETS}
-    fit, val, test = split_episodes(len(probe_eps), 0.25, 0)
-    rows_of = lambda idx: (idx[:, None] * len(ends) + np.arange(len(ends))).ravel()
-    split = tuple(rows_of(i) for i in (fit, val, test))
+            n_windows = len(probe_eps) * len(ends)
+            Y = {t: ds.array(f'info/{t}')[held][:a.probe_episodes][:, ends].reshape(n_windows, -1) for t in TARGETS}
+            rows_of = lambda idx: (idx[:, None] * len(ends) + np.arange(len(ends))).ravel()
+            cache[crop, T] = Clips(ds, train_eps, crop, T), windows, Y, tuple(rows_of(i) for i in (fit, val, test))
+        return cache[crop, T]
+    n_windows = len(probe_eps) * len(range(base.frames - 1, ds.config.episode_len + 1, 8))   # at the profile's clip length (each row has its own)
     done = set()
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     if a.resume and out.exists():
@@ -91,7 +91,7 @@ def main():
         if (name, a.steps) in done: continue                            # finished in an earlier invocation
         over = parse_overrides([f'pretrain.{s}' for s in kv]).get('pretrain', {})
         cfg = stage_settings('pretrain', a.profile, dict(over, steps=a.steps), task=a.task)
-        clips, windows = data(cfg.crop_size)
+        clips, windows, Y, split = data(cfg.crop_size, cfg.frames)
         torch.manual_seed(cfg.seed)
         model = build_model(cfg); c = model.config
         target = copy.deepcopy(model.encoder).requires_grad_(False).eval()
@@ -100,7 +100,8 @@ def main():
         losses, t0 = [], time.perf_counter()
         for step in tqdm(range(a.steps + 1), desc=name, unit='step'):
             if step % a.probe_every == 0 and (name, step) not in done:
-                r = dict(config=name, settings=kv, step=step, loss=float(np.mean(losses[-50:])) if losses else None,
+                r = dict(config=name, settings=kv, step=step, frames=cfg.frames, probe_windows=len(windows),
+                         loss=float(np.mean(losses[-50:])) if losses else None,
                          train_seconds=time.perf_counter() - t0, **probe(target, windows, Y, split, (t, grid, grid)))
                 if step == a.steps:                                   # the online encoder too, at the end
                     r.update({f'online/{k}': v for k, v in probe(model.encoder, windows, Y, split, (t, grid, grid)).items()})

@@ -37,11 +37,13 @@ def test_sweep_saves_a_model_the_pooling_probe_reads(root, python, tmp_path):
     generate_demos(stage_settings('demos', 'smoke', dict(episodes=30, episode_len=20, size=32), task='reacher-easy'),
                    task/'demos'/'data.zarr', progress=False)
     sweep = [python, str(root/'scripts'/'control_sweep.py'), str(tmp_path/'run'), '--profile', 'smoke', '--steps', '2',
-             '--probe-every', '2', '--config', 'tiny', 'lr=0.0005', '--out', str(tmp_path/'s.jsonl'), '--save-dir', str(tmp_path/'save')]
+             '--probe-every', '2', '--config', 'tiny', 'lr=0.0005', '--config', 'short', 'frames=4', '--out', str(tmp_path/'s.jsonl'), '--save-dir', str(tmp_path/'save')]
     r = subprocess.run(sweep, capture_output=True, text=True, timeout=600, cwd=root)
     assert r.returncode == 0, r.stderr[-3000:]
     rows = [json.loads(x) for x in (tmp_path/'s.jsonl').read_text().splitlines()]
-    assert [x.get('step') for x in rows] == [None, 0, 2] and rows[0]['provenance']['command']
+    assert [x.get('step') for x in rows] == [None, 0, 2, 0, 2] and rows[0]['provenance']['command']
+    # the clip length is a setting like any other: 4-frame clips, probed on 4-frame windows (ending at 3, 11, 19 of 20)
+    assert [(x['config'], x['frames'], x['probe_windows']) for x in rows[1:]] == [('tiny', 8, 20)] * 2 + [('short', 4, 30)] * 2
     assert (tmp_path/'save'/'tiny'/'model'/'config.json').exists()
     out = tmp_path/'pp.json'
     probe = [python, str(root/'scripts'/'control_pooling_probe.py'), str(tmp_path/'run'), '--model', str(tmp_path/'save'/'tiny'/'model'),
@@ -167,3 +169,20 @@ def test_pair_trained_outside_the_run(root, python, tmp_path):
     for c in pair:
         s = json.loads((roll/f"{safe_name(c + '-seed0')}.json").read_text())['success']
         assert b['success_pooled'][c]['success_rate'] == pytest.approx(sum(s) / len(s)), c
+
+
+def test_train_overlap_reproduces_the_count_in_the_results_note(root, python):
+    "The script that made the overlap count in reacher-easy-pixels-sweep0.json's note gives that count, and a model that saw nothing of the run overlaps nothing."
+    import json, re, subprocess
+    r = subprocess.run([python, str(root/'scripts'/'train_overlap.py'), '--source-episodes', '500', '--train-episodes', '150',
+                        '--run-episodes', '150', '--json'], capture_output=True, text=True, cwd=root)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    note = json.loads((root/'results'/'control'/'reacher-easy-pixels-sweep0.json').read_text())['note']
+    test, of, fit = map(int, re.search(r"(\d+) of the probe stage's (\d+) test episodes and (\d+) of its fit episodes", note).groups())
+    assert (got['test']['in_training_video'], got['test']['episodes'], got['fit']['in_training_video']) == (test, of, fit)
+    ov = load(root, 'train_overlap').overlap
+    none = ov(500, 0, 150, 0.2, 0.2)                                  # trained on nothing
+    assert all(none[p]['in_training_video'] == 0 for p in ('fit', 'validation', 'test'))
+    same = ov(150, 150, 150, 0.2, 0.2)                                # trained on the run's own set, less its held-out fifth
+    assert same['train'] == 120 and sum(same[p]['in_training_video'] for p in ('fit', 'validation', 'test')) == 120

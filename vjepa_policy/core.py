@@ -14,12 +14,12 @@ from pkgutil import resolve_name
 import numpy as np
 
 # %% auto #0
-__all__ = ['PROFILES', 'STAGE_SETTINGS', 'SPLITS', 'get_profile', 'SettingsError', 'Settings', 'settings_class', 'make_settings',
-           'task_layers', 'stage_settings', 'parse_overrides', 'episode_seed', 'seed_everything', 'OutputError',
-           'json_roundtrip', 'fingerprint', 'same_key', 'key_differences', 'describe_mismatch', 'remove',
-           'open_or_refuse', 'atomic_path', 'write_json', 'read_json', 'save_torch', 'load_torch', 'dir_bytes',
-           'safe_name', 'now_iso', 'write_metrics', 'read_metrics', 'package_versions', 'git_commit', 'machine',
-           'provenance']
+__all__ = ['PROFILES', 'STAGE_SETTINGS', 'SPLITS', 'WHOLE_NAMES', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS', 'get_profile',
+           'SettingsError', 'Settings', 'settings_class', 'make_settings', 'task_layers', 'stage_settings',
+           'parse_overrides', 'episode_seed', 'seed_everything', 'OutputError', 'json_roundtrip', 'fingerprint',
+           'same_key', 'key_differences', 'describe_mismatch', 'remove', 'open_or_refuse', 'atomic_path', 'write_json',
+           'read_json', 'save_torch', 'load_torch', 'dir_bytes', 'safe_name', 'condition_options', 'join_options',
+           'now_iso', 'write_metrics', 'read_metrics', 'package_versions', 'git_commit', 'machine', 'provenance']
 
 # %% ../nbs/00_core.ipynb #1c273ab5
 _SMALL = ['vjepa2-small-jepa', 'vjepa2-small-random']      # the positive control: trained in-domain vs its random twin
@@ -335,13 +335,35 @@ def dir_bytes(path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob('*') if p.is_file())
 
 def safe_name(name:str) -> str:
-    "A file name for `name` (a condition, a controller): a built-in name as it is (':' as '-'); an `hf:` name, or any other, as a readable slug and a hash of the whole name."
-    head, rest = ('hf', name[3:]) if name.startswith('hf:') else ('', name)
-    if not head:
+    """A file name for `name` (a condition, a controller): a built-in name as it is (':' as '-'); any other as a readable
+    slug and a hash of the whole name. The slug of an `hf:` name is its last path part; that of a built-in condition
+    whose options name a folder (`vjepa2-small-random:model=runs/m/model`) is the condition and the last two parts."""
+    clean = lambda s: re.sub(r'[^A-Za-z0-9._]+', '-', s).strip('-.')[:40]
+    if name.startswith('hf:'): head, tail = 'hf', name[3:].rstrip('/').split('/')[-1:]
+    else:
         plain = name.replace(':', '-')
         if re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', plain) and len(plain) <= 80: return plain
-    slug = re.sub(r'[^A-Za-z0-9._]+', '-', rest.rstrip('/').split('/')[-1]).strip('-.')[:40]
-    return '-'.join(p for p in (head, slug, hashlib.sha256(name.encode()).hexdigest()[:8]) if p)
+        head, _, rest = name.partition(':')       # which condition: readable; where its weights are: the folder's end
+        head, tail = clean(head), rest.rstrip('/').split('/')[-2:]
+    return '-'.join(p for p in (head, clean('-'.join(tail)), hashlib.sha256(name.encode()).hexdigest()[:8]) if p)
+
+# %% ../nbs/00_core.ipynb #3c38782e
+WHOLE_NAMES = ('hf:', 'expert:')    # names whose ':' is part of the name, not the start of options
+TRAINED_CONDITIONS = ('vjepa2-small-jepa', 'vjepa2-ft')       # made by the pretrain stage: need its model folder
+PRETRAIN_CONDITIONS = TRAINED_CONDITIONS + ('vjepa2-small-random',)   # ... and the twin, built on the trained one's architecture
+
+def condition_options(condition:str) -> tuple[str, list[tuple[str, str|None]]]:
+    """A condition's name and its options as written: `NAME:key=value,...` -> (NAME, [(key, value), ...]), stripped;
+    an option without `=` has the value None. `hf:` and `expert:` names come back whole, without options."""
+    if condition.startswith(WHOLE_NAMES): return condition, []
+    base, sep, tail = condition.partition(':')
+    if not sep: return condition, []
+    return base, [(k.strip(), v.strip() if eq else None) for k, eq, v in (p.partition('=') for p in tail.split(','))]
+
+def join_options(base:str, options) -> str:
+    "The name `condition_options` splits: `base` and `options` ([(key, value), ...]) as `NAME:key=value,...`."
+    options = list(options)
+    return base + (':' + ','.join(f'{k}={v}' for k, v in options) if options else '')
 
 # %% ../nbs/00_core.ipynb #72b0085a
 def now_iso() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')

@@ -11,19 +11,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .envs import episode_windows, window_indices
+from .core import TRAINED_CONDITIONS, PRETRAIN_CONDITIONS, condition_options   # the names, once for all modules
 
 # transformers imports tqdm.auto, which warns in every Jupyter kernel without ipywidgets (our bars are text bars)
 warnings.filterwarnings('ignore', message='IProgress not found')
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'POOLINGS', 'VJEPA2_DEFAULT', 'DINOV2_DEFAULT', 'HF_PREFIX', 'HF_OPTIONS', 'DTYPES',
-           'PROCESSOR_KEYS', 'RESAMPLE', 'TRAINED_CONDITIONS', 'PRETRAIN_CONDITIONS', 'CONDITIONS', 'VIDEO_CONDITIONS',
-           'BUILTIN_OPTIONS', 'pick_device', 'default_dtype', 'resize_frames', 'normalise', 'preprocess',
-           'WeightsNotFoundError', 'quiet_transformers', 'load_pretrained', 'folder_weights_hash', 'weights_revision',
-           'tiny_vjepa2_config', 'tiny_dinov2_config', 'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens',
-           'VJEPA2Encoder', 'DINOV2_LARGE', 'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder',
-           'parse_hf_condition', 'processor_settings', 'processor_defaults', 'pixel_settings', 'video_frames',
-           'is_video_config', 'resample_window', 'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs',
+           'PROCESSOR_KEYS', 'RESAMPLE', 'CONDITIONS', 'VIDEO_CONDITIONS', 'BUILTIN_OPTIONS', 'pick_device',
+           'default_dtype', 'resize_frames', 'normalise', 'preprocess', 'WeightsNotFoundError', 'quiet_transformers',
+           'load_pretrained', 'folder_weights_hash', 'weights_revision', 'tiny_vjepa2_config', 'tiny_dinov2_config',
+           'save_tiny_models', 'Encoder', 'frozen_model', 'pool_tokens', 'VJEPA2Encoder', 'DINOV2_LARGE',
+           'FrameFusionEncoder', 'Dinov2Encoder', 'NoiseEncoder', 'StateEncoder', 'parse_hf_condition',
+           'processor_settings', 'processor_defaults', 'pixel_settings', 'video_frames', 'is_video_config',
+           'resample_window', 'HFImageEncoder', 'HFVideoEncoder', 'hf_encoder', 'tiny_hf_configs',
            'save_tiny_hf_models', 'small_dinov2_config', 'small_vjepa2_config', 'split_condition', 'base_condition',
            'needs_pretrain', 'check_model_folder', 'outside_models', 'check_conditions', 'make_encoder', 'vit_flops',
            'vjepa2_clip_flops', 'dinov2_frame_flops']
@@ -674,8 +675,6 @@ def save_tiny_hf_models(root=None, seed:int=0, processors:bool=True) -> dict:
                              lambda d, name=name, cfg=cfg: save(d, name, cfg), seed) for name, cfg in tiny_hf_configs().items()}
 
 # %% ../nbs/02_encoders.ipynb #2eb835b9
-TRAINED_CONDITIONS = ('vjepa2-small-jepa', 'vjepa2-ft')       # made by the pretrain stage: need its model folder
-PRETRAIN_CONDITIONS = TRAINED_CONDITIONS + ('vjepa2-small-random',)   # ... and the twin, built on the trained one's architecture
 CONDITIONS = ('vjepa2', 'vjepa2-random', 'dinov2', 'noise', 'state', 'vjepa2-tiny-random', 'dinov2-tiny-random',
               'vjepa2-small-jepa', 'vjepa2-small-random', 'vjepa2-ft', 'dinov2-small-random')
 
@@ -700,14 +699,13 @@ BUILTIN_OPTIONS = {'pooling': POOLINGS,    # options of the built-in V-JEPA 2 co
 
 def split_condition(condition:str) -> tuple[str, dict]:
     "A built-in condition's name and options, `NAME:key=value,...` -> (NAME, {key: value}); an `hf:` name is returned whole."
-    if condition.startswith(HF_PREFIX): return condition, {}
-    base, sep, tail = condition.partition(':')
-    if not sep: return condition, {}
+    base, pairs = condition_options(condition)
+    if not pairs: return condition, {}
     opts = {}
-    for p in tail.split(','):
-        k, eq, v = (s.strip() for s in p.partition('='))
-        if not eq or k not in BUILTIN_OPTIONS:
-            raise ValueError(f"Bad option {p!r} in condition {condition!r}: write NAME:key=value with key one of {', '.join(BUILTIN_OPTIONS)}.")
+    for k, v in pairs:
+        if v is None or k not in BUILTIN_OPTIONS:
+            raise ValueError(f"Bad option {k if v is None else k + '=' + v!r} in condition {condition!r}: "
+                             f"write NAME:key=value with key one of {', '.join(BUILTIN_OPTIONS)}.")
         if BUILTIN_OPTIONS[k] is not None and v not in BUILTIN_OPTIONS[k]:
             raise ValueError(f"Option {k}={v!r} in {condition!r}: choose one of {', '.join(BUILTIN_OPTIONS[k])}.")
         if not v: raise ValueError(f"Option {k!r} in {condition!r} has no value: write {k}=VALUE.")
@@ -736,10 +734,16 @@ def check_model_folder(condition:str, folder) -> str:
                                 f"saved with save_pretrained, e.g. RUN/TASK/pretrain/model or scripts/control_sweep.py --save-dir's NAME/model.")
     return str(p)
 
-def outside_models(conditions) -> dict:
-    "{condition: model folder} for the `conditions` that name their weights with `model=FOLDER` (each folder checked)."
-    opts = {c: split_condition(c)[1] for c in conditions if not c.startswith(HF_PREFIX)}
-    return {c: check_model_folder(c, o['model']) for c, o in opts.items() if 'model' in o}
+def outside_models(conditions, root=None) -> dict:
+    """{condition: model folder} for the `conditions` that name their weights with `model=FOLDER`, each folder checked;
+    a relative FOLDER is read from `root` when given (the pipeline's notebooks run in the repository root)."""
+    out = {}
+    for c in conditions:
+        folder = split_condition(c)[1].get('model')
+        if folder is None: continue
+        p = Path(folder).expanduser()
+        out[c] = check_model_folder(c, p if root is None or p.is_absolute() else Path(root)/p)
+    return out
 
 def check_conditions(conditions, known=CONDITIONS, what:str='condition'):
     "Refuse unknown condition names; an `hf:` condition's options are checked here, its model when it is loaded."

@@ -183,13 +183,9 @@ def run_stage(stage:Stage, run_dir:Path, task:str|None, params:dict, key:str, nb
 def outside_weights(conditions, root, cache:dict|None=None) -> dict:
     """{condition: hash of its weight files} for the `conditions` with `model=FOLDER`, a relative FOLDER read from `root`
     (`cache`: {folder: hash}, so that a folder named by several stages is read once)."""
-    from vjepa_policy.encoders import split_condition, check_model_folder, folder_weights_hash, HF_PREFIX
+    from vjepa_policy.encoders import outside_models, folder_weights_hash
     out, cache = {}, {} if cache is None else cache
-    for c in conditions:
-        folder = None if c.startswith(HF_PREFIX) else split_condition(c)[1].get('model')
-        if folder is None: continue
-        p = Path(folder).expanduser()
-        p = check_model_folder(c, p if p.is_absolute() else Path(root)/p)
+    for c, p in outside_models(conditions, root).items():
         if p not in cache: cache[p] = folder_weights_hash(p) or 'no weight files'
         out[c] = cache[p]
     return out

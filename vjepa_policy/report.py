@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .core import Settings, read_json, read_metrics, write_json
+from .core import (Settings, read_json, read_metrics, write_json, condition_options, join_options,
+                               TRAINED_CONDITIONS, PRETRAIN_CONDITIONS)
 from . import stats as S
 
 # %% auto #0
@@ -72,7 +73,7 @@ ORDER = ['vjepa2', 'vjepa2-ft', 'vjepa2-tiny-random', 'vjepa2-random', 'vjepa2-s
 
 def _base(condition:str) -> str:
     "A built-in condition without its readout options (`vjepa2-small-jepa:pooling=grid2` -> `vjepa2-small-jepa`)."
-    return condition if condition.startswith(('hf:', 'expert:')) else condition.partition(':')[0]
+    return condition_options(condition)[0]
 
 def _options(condition:str) -> str:
     "A condition's options as written after its name (`:pooling=grid2`), or ''."
@@ -85,19 +86,19 @@ def _rank(condition:str) -> float:
 
 def _option_words(condition:str) -> str:
     "A condition's options in words: its readout (`read out with pooling=grid2`) and where its model came from (`model=`)."
-    b, o = _base(condition), _options(condition)
-    if not o: return ''
-    opts = [p.partition('=') for p in o[1:].split(',')]
-    read = ', '.join(k + '=' + v for k, _, v in opts if k != 'model')
-    folder = next((v for k, _, v in opts if k == 'model'), None)
+    b, opts = condition_options(condition)
+    read = ', '.join(f'{k}={v}' for k, v in opts if k != 'model')
+    folder = next((v for k, v in opts if k == 'model'), None)
     whose = ('its architecture and init seed' if b == 'vjepa2-small-random' else 'its weights')
     return '; '.join(([f"read out with {read}"] if read else []) +
                      ([f"{whose} from {folder}, not this run's pretrain stage"] if folder else []))
 
-def _without_model(options:str) -> str:
-    "`options` (`:k=v,...`) less `model=`: for a baseline that does not come from the pretrain stage."
-    kept = [p for p in options[1:].split(',') if p and not p.startswith('model=')]
-    return (':' + ','.join(kept)) if kept else ''
+def _read_as(baseline:str, a:str) -> str:
+    """`baseline` read out as `a` is: a V-JEPA 2 baseline takes `a`'s options, and `model=` only when it is one of the
+    pretrain conditions (the twin is built from `a`'s folder; the pretrained V-JEPA 2 has its own weights)."""
+    if not baseline.startswith('vjepa2'): return baseline
+    opts = condition_options(a)[1]
+    return join_options(baseline, opts if baseline in PRETRAIN_CONDITIONS else [(k, v) for k, v in opts if k != 'model'])
 
 def note(condition:str) -> str:
     "What the condition is (`NOTES`), its readout named when it has options, and where its model came from (`model=`)."
@@ -395,9 +396,8 @@ def control_table(ev_rows:list[dict], probe_rows:list[dict], a:str='vjepa2-small
         return pd.concat([control_table([r for r in ev_rows if r['task'] == t], [r for r in probe_rows if r.get('task') == t],
                                         a, baselines).assign(task=t) for t in tasks], ignore_index=True)
     out = []
-    o = _options(a)                    # a readout variant is compared with the same readout of the V-JEPA 2 baselines
-    for b in baselines or [x + (o if x in ('vjepa2-small-random', 'vjepa2-small-jepa') else _without_model(o)) if x.startswith('vjepa2') else x
-                           for x in CONTROL_BASELINES.get(_base(a), ('noise', 'state', 'random'))]:
+    # a readout variant is compared with the same readout of the V-JEPA 2 baselines
+    for b in baselines or [_read_as(x, a) for x in CONTROL_BASELINES.get(_base(a), ('noise', 'state', 'random'))]:
         p = paired_difference(ev_rows, a, b)
         if p is None: continue
         ci = '(no interval)' if p['ci95'] is None else f"({p['ci95'][0]:+.3f} to {p['ci95'][1]:+.3f})"
