@@ -69,6 +69,8 @@ def main():
     def data(crop, T):
         """The training clips of `T` frames at `crop` x `crop` (the pretrain stage's clip draw), the probe windows (T frames
         ending every 8 observations from the T-th), their targets and the probe split (fit, validation, test rows)."""
+        if T > ds.config.episode_len + 1:
+            raise SystemExit(f"frames={T} is longer than the demonstrations' episodes ({ds.config.episode_len + 1} frames): choose fewer.")
         if (crop, T) not in cache:
             cache.clear()                                               # one resolution and clip length in memory at a time
             ends = np.arange(T - 1, ds.config.episode_len + 1, 8)       # windows ending at these observations

@@ -10,7 +10,8 @@ first ones of a larger set. This script compares the two sets by those seeds and
     .venv/bin/python scripts/train_overlap.py --source-episodes 500 --train-episodes 150 --run-episodes 150
 
 (the model trained on `runs/control`'s 500 episodes, the closed-loop run `runs/pix0` had 150). `--json` prints the
-figures as JSON. The settings are the profile's (`--profile cpu`): the pretrain stage's `held_out`, the probe stage's
+figures as JSON. It assumes every episode of both sets is complete (a dataset's positions are then its episode indices)
+and that both were made with the profile's demos seed. The settings are the profile's (`--profile cpu`): the pretrain stage's `held_out`, the probe stage's
 `test_fraction` and `seed`, the demos stage's `seed`.
 """
 import argparse, json

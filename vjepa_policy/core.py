@@ -336,15 +336,19 @@ def dir_bytes(path) -> int:
 
 def safe_name(name:str) -> str:
     """A file name for `name` (a condition, a controller): a built-in name as it is (':' as '-'); any other as a readable
-    slug and a hash of the whole name. The slug of an `hf:` name is its last path part; that of a built-in condition
-    whose options name a folder (`vjepa2-small-random:model=runs/m/model`) is the condition and the last two parts."""
+    slug and a hash of the whole name. The slug of an `hf:` name, or of one without options, is its last path part;
+    that of a built-in condition whose options name a folder (`vjepa2-small-random:model=runs/m/model`) is the
+    condition and the folder's last two parts (since 464ed32; before, the last part alone: run folders made
+    earlier with such a condition keep their old file names, so run them again with `--force`)."""
     clean = lambda s: re.sub(r'[^A-Za-z0-9._]+', '-', s).strip('-.')[:40]
-    if name.startswith('hf:'): head, tail = 'hf', name[3:].rstrip('/').split('/')[-1:]
-    else:
+    hf = name.startswith('hf:')
+    if not hf:
         plain = name.replace(':', '-')
         if re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', plain) and len(plain) <= 80: return plain
-        head, _, rest = name.partition(':')       # which condition: readable; where its weights are: the folder's end
-        head, tail = clean(head), rest.rstrip('/').split('/')[-2:]
+    head, sep, rest = ('hf', ':', name[3:]) if hf else name.partition(':')
+    if not sep: head, tail = '', name.rstrip('/').split('/')[-1:]     # no options: as before, the last part
+    elif hf: tail = rest.rstrip('/').split('/')[-1:]
+    else: head, tail = clean(head), rest.rstrip('/').split('/')[-2:]   # which condition: readable; its folder's end
     return '-'.join(p for p in (head, clean('-'.join(tail)), hashlib.sha256(name.encode()).hexdigest()[:8]) if p)
 
 # %% ../nbs/00_core.ipynb #3c38782e
@@ -353,8 +357,8 @@ TRAINED_CONDITIONS = ('vjepa2-small-jepa', 'vjepa2-ft')       # made by the pret
 PRETRAIN_CONDITIONS = TRAINED_CONDITIONS + ('vjepa2-small-random',)   # ... and the twin, built on the trained one's architecture
 
 def condition_options(condition:str) -> tuple[str, list[tuple[str, str|None]]]:
-    """A condition's name and its options as written: `NAME:key=value,...` -> (NAME, [(key, value), ...]), stripped;
-    an option without `=` has the value None. `hf:` and `expert:` names come back whole, without options."""
+    """A condition's name and its options as written: `NAME:key=value,...` -> (NAME, [(key, value), ...]), keys and
+    values stripped; an option without `=` has the value None. `hf:` and `expert:` names come back whole, without options."""
     if condition.startswith(WHOLE_NAMES): return condition, []
     base, sep, tail = condition.partition(':')
     if not sep: return condition, []
@@ -363,7 +367,7 @@ def condition_options(condition:str) -> tuple[str, list[tuple[str, str|None]]]:
 def join_options(base:str, options) -> str:
     "The name `condition_options` splits: `base` and `options` ([(key, value), ...]) as `NAME:key=value,...`."
     options = list(options)
-    return base + (':' + ','.join(f'{k}={v}' for k, v in options) if options else '')
+    return base + (':' + ','.join(k if v is None else f'{k}={v}' for k, v in options) if options else '')
 
 # %% ../nbs/00_core.ipynb #72b0085a
 def now_iso() -> str: return datetime.now(timezone.utc).isoformat(timespec='seconds')

@@ -698,7 +698,7 @@ BUILTIN_OPTIONS = {'pooling': POOLINGS,    # options of the built-in V-JEPA 2 co
                    'model': None}          # None: any value, here a model folder (the pretrain conditions only)
 
 def split_condition(condition:str) -> tuple[str, dict]:
-    "A built-in condition's name and options, `NAME:key=value,...` -> (NAME, {key: value}); an `hf:` name is returned whole."
+    "A built-in condition's name and options, `NAME:key=value,...` -> (NAME, {key: value}); `hf:` and `expert:` names are returned whole."
     base, pairs = condition_options(condition)
     if not pairs: return condition, {}
     opts = {}

@@ -442,7 +442,7 @@ CONTROLS = (('positive control', 'vjepa2-small-jepa', 'vjepa2-small-random', 'th
 def control_sentences(ev_rows:list[dict], task:str='reacher-easy') -> list[str]:
     "The positive and negative controls of behaviour cloning on `task`, each a paired difference with its interval."
     out, conds = [], {r['condition'] for r in ev_rows if r['task'] == task}
-    variants = [(f"positive control, {_option_words(c)}", c, 'vjepa2-small-random' + _options(c), CONTROLS[0][3])
+    variants = [(f"positive control, {_option_words(c)}", c, _read_as('vjepa2-small-random', c), CONTROLS[0][3])
                 for c in sorted(conds) if _base(c) == 'vjepa2-small-jepa' and c != 'vjepa2-small-jepa']
     for name, a, b, what in CONTROLS[:1] + tuple(variants) + CONTROLS[1:]:
         if (d := paired_difference(ev_rows, a, b, task=task)) is None: continue
