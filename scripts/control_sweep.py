@@ -69,8 +69,6 @@ def main():
     def data(crop, T):
         """The training clips of `T` frames at `crop` x `crop` (the pretrain stage's clip draw), the probe windows (T frames
         ending every 8 observations from the T-th), their targets and the probe split (fit, validation, test rows)."""
-        if T > ds.config.episode_len + 1:
-            raise SystemExit(f"frames={T} is longer than the demonstrations' episodes ({ds.config.episode_len + 1} frames): choose fewer.")
         if (crop, T) not in cache:
             cache.clear()                                               # one resolution and clip length in memory at a time
             ends = np.arange(T - 1, ds.config.episode_len + 1, 8)       # windows ending at these observations
@@ -82,6 +80,13 @@ def main():
             cache[crop, T] = Clips(ds, train_eps, crop, T), windows, Y, tuple(rows_of(i) for i in (fit, val, test))
         return cache[crop, T]
     n_windows = len(probe_eps) * len(range(base.frames - 1, ds.config.episode_len + 1, 8))   # at the profile's clip length (each row has its own)
+    configs = []                                                        # every config's settings checked before --out is touched
+    for name, *kv in a.config:
+        over = parse_overrides([f'pretrain.{s}' for s in kv]).get('pretrain', {})
+        configs.append((name, kv, stage_settings('pretrain', a.profile, dict(over, steps=a.steps), task=a.task)))
+        if configs[-1][2].frames > ds.config.episode_len + 1:
+            raise SystemExit(f"Config {name}: frames={configs[-1][2].frames} is longer than the demonstrations' episodes "
+                             f"({ds.config.episode_len + 1} frames): choose fewer. Nothing was written.")
     done = set()
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     if a.resume and out.exists():
@@ -89,10 +94,8 @@ def main():
     elif out.exists(): out.unlink()
     with out.open('a') as f: f.write(json.dumps(dict(kind='setup', train_episodes=len(train_eps), probe_windows=n_windows,
                                                      steps=a.steps, provenance=provenance())) + '\n')
-    for name, *kv in a.config:
+    for name, kv, cfg in configs:
         if (name, a.steps) in done: continue                            # finished in an earlier invocation
-        over = parse_overrides([f'pretrain.{s}' for s in kv]).get('pretrain', {})
-        cfg = stage_settings('pretrain', a.profile, dict(over, steps=a.steps), task=a.task)
         clips, windows, Y, split = data(cfg.crop_size, cfg.frames)
         torch.manual_seed(cfg.seed)
         model = build_model(cfg); c = model.config

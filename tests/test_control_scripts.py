@@ -45,6 +45,11 @@ def test_sweep_saves_a_model_the_pooling_probe_reads(root, python, tmp_path):
     # the clip length is a setting like any other: 4-frame clips, probed on 4-frame windows (ending at 3, 11, 19 of 20)
     assert [(x['config'], x['frames'], x['probe_windows']) for x in rows[1:]] == [('tiny', 8, 20)] * 2 + [('short', 4, 30)] * 2
     assert (tmp_path/'save'/'tiny'/'model'/'config.json').exists()
+    before = (tmp_path/'s.jsonl').read_text()                        # a clip longer than an episode: refused, nothing lost
+    r = subprocess.run(sweep[:sweep.index('--config')] + ['--config', 'long', 'frames=22', '--out', str(tmp_path/'s.jsonl')],
+                       capture_output=True, text=True, timeout=600, cwd=root)
+    assert r.returncode != 0 and 'frames=22 is longer than' in r.stderr, r.stderr[-2000:]
+    assert (tmp_path/'s.jsonl').read_text() == before
     out = tmp_path/'pp.json'
     probe = [python, str(root/'scripts'/'control_pooling_probe.py'), str(tmp_path/'run'), '--model', str(tmp_path/'save'/'tiny'/'model'),
              '--held-out', '--profile', 'smoke', '--every', '5', '--boot', '50', '--out', str(out)]
@@ -172,7 +177,7 @@ def test_pair_trained_outside_the_run(root, python, tmp_path):
 
 
 def test_train_overlap_reproduces_the_count_in_the_results_note(root, python):
-    "The script that made the overlap count in reacher-easy-pixels-sweep0.json's note gives that count, and a model that saw nothing of the run overlaps nothing."
+    "The script that made the overlap count in reacher-easy-pixels-sweep0.json's note gives that count; on the run's own set, the split decides the overlap."
     import json, re, subprocess
     r = subprocess.run([python, str(root/'scripts'/'train_overlap.py'), '--source-episodes', '500', '--train-episodes', '150',
                         '--run-episodes', '150', '--json'], capture_output=True, text=True, cwd=root, timeout=300)
@@ -184,4 +189,5 @@ def test_train_overlap_reproduces_the_count_in_the_results_note(root, python):
     ov = load(root, 'train_overlap').overlap
     same = ov(150, 150, 150, 0.2, 0.2)      # trained on the run's own set: the pretrain split holds out the probe's test fifth
     assert same['train'] == 120 and same['test'] == dict(episodes=30, in_training_video=0), same
+    assert same['fit'] == dict(episodes=90, in_training_video=90) and same['validation']['in_training_video'] == 30, same
     assert ov(150, 150, 150, 0.2, 0.2, probe_seed=1)['test']['in_training_video'] > 0   # another probe split: it saw some
