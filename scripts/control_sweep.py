@@ -66,12 +66,13 @@ def main():
     probe_eps = np.asarray(ds.episodes)[held][:a.probe_episodes]
     fit, val, test = split_episodes(len(probe_eps), 0.25, 0)
     cache = {}
+    ends_for = lambda T: np.arange(T - 1, ds.config.episode_len + 1, 8)   # probe windows of T frames end at these observations
     def data(crop, T):
         """The training clips of `T` frames at `crop` x `crop` (the pretrain stage's clip draw), the probe windows (T frames
         ending every 8 observations from the T-th), their targets and the probe split (fit, validation, test rows)."""
         if (crop, T) not in cache:
             cache.clear()                                               # one resolution and clip length in memory at a time
-            ends = np.arange(T - 1, ds.config.episode_len + 1, 8)       # windows ending at these observations
+            ends = ends_for(T)
             pframes = Clips(ds, probe_eps, crop, T).frames
             windows = torch.stack([pframes[:, s - T + 1:s + 1] for s in ends], 1).flatten(0, 1)   # (E * len(ends), T, 3, c, c)
             n_windows = len(probe_eps) * len(ends)
@@ -79,14 +80,15 @@ def main():
             rows_of = lambda idx: (idx[:, None] * len(ends) + np.arange(len(ends))).ravel()
             cache[crop, T] = Clips(ds, train_eps, crop, T), windows, Y, tuple(rows_of(i) for i in (fit, val, test))
         return cache[crop, T]
-    n_windows = len(probe_eps) * len(range(base.frames - 1, ds.config.episode_len + 1, 8))   # at the profile's clip length (each row has its own)
+    n_windows = len(probe_eps) * len(ends_for(base.frames))            # at the profile's clip length (each row has its own)
     configs = []                                                        # every config's settings checked before --out is touched
     for name, *kv in a.config:
         over = parse_overrides([f'pretrain.{s}' for s in kv]).get('pretrain', {})
-        configs.append((name, kv, stage_settings('pretrain', a.profile, dict(over, steps=a.steps), task=a.task)))
-        if configs[-1][2].frames > ds.config.episode_len + 1:
-            raise SystemExit(f"Config {name}: frames={configs[-1][2].frames} is longer than the demonstrations' episodes "
+        cfg = stage_settings('pretrain', a.profile, dict(over, steps=a.steps), task=a.task)
+        if cfg.frames > ds.config.episode_len + 1:
+            raise SystemExit(f"Config {name}: frames={cfg.frames} is longer than the demonstrations' episodes "
                              f"({ds.config.episode_len + 1} frames): choose fewer. Nothing was written.")
+        configs.append((name, kv, cfg))
     done = set()
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     if a.resume and out.exists():

@@ -75,10 +75,6 @@ def _base(condition:str) -> str:
     "A built-in condition without its readout options (`vjepa2-small-jepa:pooling=grid2` -> `vjepa2-small-jepa`)."
     return condition_options(condition)[0]
 
-def _options(condition:str) -> str:
-    "A condition's options as written after its name (`:pooling=grid2`), or ''."
-    return condition[len(_base(condition)):]
-
 def _rank(condition:str) -> float:
     "The condition's place in tables: `ORDER`, a readout variant just after its base condition, unknown ones last."
     b = _base(condition)
