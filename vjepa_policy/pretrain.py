@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 from .core import (Settings, OutputError, open_or_refuse, save_torch, load_torch, read_metrics, remove,
                                now_iso)
-from .encoders import (small_vjepa2_config, resize_frames, normalise, pick_device, load_pretrained,
+from .encoders import (small_vjepa2_config, resize_frames, normalise, pick_device, load_pretrained, weights_revision,
                                    quiet_transformers, TRAINED_CONDITIONS, PRETRAIN_CONDITIONS, base_condition,
                                    outside_models)
 from .demos import DemoDataset
@@ -270,9 +270,13 @@ def build_model(cfg:PretrainConfig):
 
 def _precision(device:torch.device) -> str: return 'bf16-autocast' if device.type == 'cuda' else 'float32'
 
-def pretrain_key(ds:DemoDataset, cfg:PretrainConfig, device) -> dict:
-    "What the trained model depends on: the dataset, the settings, and the precision (bf16 on CUDA changes the numbers)."
-    return dict(cfg.key(), dataset=ds.g.attrs['key'], precision=_precision(pick_device(device)))
+def pretrain_key(ds:DemoDataset, cfg:PretrainConfig, device, model=None) -> dict:
+    """What the trained model depends on: the dataset, the settings, the precision (bf16 on CUDA changes the numbers),
+    and when fine-tuning, which weights it started from (`model`, loaded from `cfg.init`: the hub commit, or a hash of the
+    folder's weight files), so that other weights under the same name are refused, not continued."""
+    key = dict(cfg.key(), dataset=ds.g.attrs['key'], precision=_precision(pick_device(device)))
+    if cfg.init != 'scratch' and model is not None: key['init_revision'] = weights_revision(model, cfg.init)
+    return key
 
 def _save_model(model, target, path:Path, seed:int):
     "The model with the target encoder as its encoder, saved with `save_pretrained` (into a temporary folder, then renamed)."
@@ -302,8 +306,9 @@ def pretrain(demos_path, cfg:PretrainConfig, out_dir, force:bool=False, progress
     ds, out_dir = DemoDataset(demos_path), Path(out_dir)
     device = pick_device(cfg.device)
     if cfg.threads: torch.set_num_threads(cfg.threads)
-    key, ck_path, model_dir = pretrain_key(ds, cfg, device), out_dir/'train.pt', out_dir/'model'
-    model = build_model(cfg).to(device)
+    model = build_model(cfg)           # first: a missing model stops here, and fine-tuning keys its starting weights
+    key, ck_path, model_dir = pretrain_key(ds, cfg, device, model), out_dir/'train.pt', out_dir/'model'
+    model = model.to(device)
     params = sum(p.numel() for p in model.encoder.parameters())
     c = model.config
     target = copy.deepcopy(model.encoder).requires_grad_(False).eval()
