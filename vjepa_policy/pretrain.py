@@ -275,7 +275,9 @@ def pretrain_key(ds:DemoDataset, cfg:PretrainConfig, device, model=None) -> dict
     and when fine-tuning, which weights it started from (`model`, loaded from `cfg.init`: the hub commit, or a hash of the
     folder's weight files), so that other weights under the same name are refused, not continued."""
     key = dict(cfg.key(), dataset=ds.g.attrs['key'], precision=_precision(pick_device(device)))
-    if cfg.init != 'scratch' and model is not None: key['init_revision'] = weights_revision(model, cfg.init)
+    if cfg.init != 'scratch':
+        if model is None: raise ValueError(f"Fine-tuning ({cfg.init}) is keyed by its starting weights: pass the model loaded from them.")
+        key['init_revision'] = weights_revision(model, cfg.init)
     return key
 
 def _save_model(model, target, path:Path, seed:int):
